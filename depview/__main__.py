@@ -1,0 +1,3 @@
+from depview.cli import main
+
+raise SystemExit(main())

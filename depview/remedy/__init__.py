@@ -1,0 +1,1 @@
+"""Safe-version choice and the export writers."""

@@ -1,0 +1,1 @@
+"""Report formats: json, table, sarif, markdown, cyclonedx."""

@@ -1,0 +1,1 @@
+"""The risk engine: one pure function per signal, scoring and policy."""

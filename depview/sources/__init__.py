@@ -1,0 +1,1 @@
+"""Registry and advisory clients (npm, PyPI, OSV), the disk cache and snapshots."""

@@ -1,0 +1,1 @@
+"""The Textual app (imported lazily by the CLI)."""
