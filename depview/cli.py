@@ -27,7 +27,13 @@ __all__ = ["main"]
 
 COMMANDS = ("scan", "tree", "diff", "export", "demo", "open")
 SCAN_FORMATS = ("table", "json", "sarif", "markdown", "cyclonedx")
-EXPORT_FORMATS = ("npm-overrides", "package-lock", "yarn-resolutions", "pnpm-overrides", "constraints")
+EXPORT_FORMATS = (
+    "npm-overrides",
+    "package-lock",
+    "yarn-resolutions",
+    "pnpm-overrides",
+    "constraints",
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -67,21 +73,74 @@ def _positive_float(text: str) -> float:
 
 def _shared(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("data and policy (shared by every command)")
-    g.add_argument("--as-of", type=_instant, metavar="TIMESTAMP", help="judge as of this instant (ISO 8601); default now")
-    g.add_argument("--offline", action="store_true", default=None, help="no network: cache, snapshot and --osv-db only")
-    g.add_argument("--snapshot", type=Path, metavar="DIR", help="read all registry/advisory data from a snapshot dir (implies --offline)")
-    g.add_argument("--record", type=Path, metavar="DIR", help="also write every document used into a snapshot dir")
-    g.add_argument("--npm-registry", metavar="URL", help="npm registry base (default: .npmrc, else the public registry)")
+    g.add_argument(
+        "--as-of",
+        type=_instant,
+        metavar="TIMESTAMP",
+        help="judge as of this instant (ISO 8601); default now",
+    )
+    g.add_argument(
+        "--offline",
+        action="store_true",
+        default=None,
+        help="no network: cache, snapshot and --osv-db only",
+    )
+    g.add_argument(
+        "--snapshot",
+        type=Path,
+        metavar="DIR",
+        help="read all registry/advisory data from a snapshot dir (implies --offline)",
+    )
+    g.add_argument(
+        "--record",
+        type=Path,
+        metavar="DIR",
+        help="also write every document used into a snapshot dir",
+    )
+    g.add_argument(
+        "--npm-registry",
+        metavar="URL",
+        help="npm registry base (default: .npmrc, else the public registry)",
+    )
     g.add_argument("--pypi-url", metavar="URL", help="PyPI base URL")
     g.add_argument("--osv-url", metavar="URL", help="OSV API base URL")
-    g.add_argument("--osv-db", type=Path, metavar="PATH", help="offline OSV database (zip or directory)")
-    g.add_argument("--cooldown", dest="cooldown_days", type=_positive_float, metavar="DAYS", help="versions younger than this are recent-publish (default 7)")
-    g.add_argument("--young-package-days", type=_positive_float, metavar="DAYS", help="packages younger than this are young-package (default 30)")
+    g.add_argument(
+        "--osv-db", type=Path, metavar="PATH", help="offline OSV database (zip or directory)"
+    )
+    g.add_argument(
+        "--cooldown",
+        dest="cooldown_days",
+        type=_positive_float,
+        metavar="DAYS",
+        help="versions younger than this are recent-publish (default 7)",
+    )
+    g.add_argument(
+        "--young-package-days",
+        type=_positive_float,
+        metavar="DAYS",
+        help="packages younger than this are young-package (default 30)",
+    )
     g.add_argument("--cache-dir", type=Path, metavar="DIR", help="metadata cache location")
-    g.add_argument("--no-cache", action="store_true", default=None, help="neither read nor write the metadata cache")
-    g.add_argument("--no-dev", action="store_true", default=None, help="leave development-only dependencies out")
-    g.add_argument("--concurrency", type=int, metavar="N", help="parallel registry requests (default 16)")
-    g.add_argument("--lockfile-format", metavar="FORMAT", help="force the lockfile format (e.g. npm-package-lock, uv-lock)")
+    g.add_argument(
+        "--no-cache",
+        action="store_true",
+        default=None,
+        help="neither read nor write the metadata cache",
+    )
+    g.add_argument(
+        "--no-dev",
+        action="store_true",
+        default=None,
+        help="leave development-only dependencies out",
+    )
+    g.add_argument(
+        "--concurrency", type=int, metavar="N", help="parallel registry requests (default 16)"
+    )
+    g.add_argument(
+        "--lockfile-format",
+        metavar="FORMAT",
+        help="force the lockfile format (e.g. npm-package-lock, uv-lock)",
+    )
 
 
 def build_parser() -> dict[str, argparse.ArgumentParser]:
@@ -89,30 +148,54 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
 
     p = _Parser(prog="depview", description="Open the TUI on a lockfile or a project directory.")
     p.add_argument("--version", action="version", version=f"depview {__version__}")
-    p.add_argument("path", nargs="?", default=".", type=Path, help="lockfile or project directory (default .)")
+    p.add_argument(
+        "path", nargs="?", default=".", type=Path, help="lockfile or project directory (default .)"
+    )
     _shared(p)
     parsers["open"] = p
 
-    p = _Parser(prog="depview demo", description="Open the TUI on the bundled offline demo (the axios compromise).")
+    p = _Parser(
+        prog="depview demo",
+        description="Open the TUI on the bundled offline demo (the axios compromise).",
+    )
     parsers["demo"] = p
 
     p = _Parser(prog="depview scan", description="Headless report of every package's risk.")
     p.add_argument("path", nargs="?", default=".", type=Path)
     p.add_argument("--format", choices=SCAN_FORMATS, default="table")
-    p.add_argument("--output", "-o", type=Path, metavar="FILE", help="write the report here (default stdout)")
-    p.add_argument("--fail-on", type=_level, metavar="LEVEL", help="exit 1 when a package is at or above LEVEL (default high)")
-    p.add_argument("--min-level", type=_level, metavar="LEVEL", default=Level.LOW, help="table/markdown: list packages at or above LEVEL (default low)")
+    p.add_argument(
+        "--output", "-o", type=Path, metavar="FILE", help="write the report here (default stdout)"
+    )
+    p.add_argument(
+        "--fail-on",
+        type=_level,
+        metavar="LEVEL",
+        help="exit 1 when a package is at or above LEVEL (default high)",
+    )
+    p.add_argument(
+        "--min-level",
+        type=_level,
+        metavar="LEVEL",
+        default=Level.LOW,
+        help="table/markdown: list packages at or above LEVEL (default low)",
+    )
     _shared(p)
     parsers["scan"] = p
 
-    p = _Parser(prog="depview tree", description="The dependency tree as plain text, like `npm ls --all`.")
+    p = _Parser(
+        prog="depview tree", description="The dependency tree as plain text, like `npm ls --all`."
+    )
     p.add_argument("path", nargs="?", default=".", type=Path)
     p.add_argument("--json", action="store_true", help="print the graph as JSON")
-    p.add_argument("--risk", action="store_true", help="fetch metadata and annotate the tree with levels")
+    p.add_argument(
+        "--risk", action="store_true", help="fetch metadata and annotate the tree with levels"
+    )
     _shared(p)
     parsers["tree"] = p
 
-    p = _Parser(prog="depview diff", description="Only packages added or changed between two lockfiles.")
+    p = _Parser(
+        prog="depview diff", description="Only packages added or changed between two lockfiles."
+    )
     p.add_argument("old", help="old lockfile, or a git revision (the lockfile as it was there)")
     p.add_argument("new", type=Path, help="new lockfile or project directory")
     p.add_argument("--format", choices=SCAN_FORMATS, default="table")
@@ -122,14 +205,36 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
     _shared(p)
     parsers["diff"] = p
 
-    p = _Parser(prog="depview export", description="Pinned-safe suggestion for every risky package.")
+    p = _Parser(
+        prog="depview export", description="Pinned-safe suggestion for every risky package."
+    )
     p.add_argument("path", nargs="?", default=".", type=Path)
     p.add_argument("--format", choices=EXPORT_FORMATS, help="default: by the lockfile's ecosystem")
-    p.add_argument("--output", "-o", type=Path, metavar="FILE", help="write here (default: a new file beside the original)")
-    p.add_argument("--level", type=_level, default=Level.HIGH, metavar="LEVEL", help="pin packages at or above LEVEL (default high)")
+    p.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        metavar="FILE",
+        help="write here (default: a new file beside the original)",
+    )
+    p.add_argument(
+        "--level",
+        type=_level,
+        default=Level.HIGH,
+        metavar="LEVEL",
+        help="pin packages at or above LEVEL (default high)",
+    )
     p.add_argument("--dry-run", action="store_true", help="print the unified diff, write nothing")
-    p.add_argument("--apply", action="store_true", help="write over the original file (package.json / lockfile)")
-    p.add_argument("--relock", action="store_true", help="let the real package manager re-lock a temporary copy, then re-scan")
+    p.add_argument(
+        "--apply",
+        action="store_true",
+        help="write over the original file (package.json / lockfile)",
+    )
+    p.add_argument(
+        "--relock",
+        action="store_true",
+        help="let the real package manager re-lock a temporary copy, then re-scan",
+    )
     _shared(p)
     parsers["export"] = p
     return parsers
@@ -160,6 +265,7 @@ def _load(ns: argparse.Namespace, path: Path | None = None) -> _Loaded:
     lockfile = find_lockfile(target)
     settings = _settings(ns, lockfile.parent)
     graph = load(lockfile, getattr(ns, "lockfile_format", None))
+    _warn_skipped(graph)
     return _Loaded(lockfile, graph, settings)
 
 
@@ -222,8 +328,12 @@ def _render(fmt: str, report: Any, settings: Settings, min_level: Level) -> str:
 
 
 def _warn_skipped(graph: DependencyGraph) -> None:
-    for line in getattr(graph, "warnings", ()) or ():
-        print(f"depview: warning: {line}", file=sys.stderr)
+    from depview.textsafe import one_line
+
+    for line in graph.warnings[:50]:
+        print(f"depview: warning: {one_line(line, 300)}", file=sys.stderr)
+    if len(graph.warnings) > 50:
+        print(f"depview: warning: ... and {len(graph.warnings) - 50} more", file=sys.stderr)
 
 
 def cmd_scan(ns: argparse.Namespace) -> int:
@@ -270,8 +380,15 @@ def cmd_diff(ns: argparse.Namespace) -> int:
     from depview.triage import load_triage, triage_path
 
     loaded = _load(ns, ns.new)
-    old_graph = load_old_graph(ns.old, loaded.lockfile, getattr(ns, "lockfile_format", None))
+    old_graph = load_old_graph(
+        ns.old,
+        loaded.lockfile,
+        getattr(ns, "lockfile_format", None),
+        warn=lambda text: print(f"depview: warning: {text}", file=sys.stderr),
+    )
     changes, removed = diff_graphs(old_graph, loaded.graph)
+    if loaded.settings.no_dev:
+        changes = {k: v for k, v in changes.items() if not loaded.graph.packages[k].dev}
     analysis = _analyze_subset(loaded, set(changes))
     report = build_report(
         loaded.graph,
@@ -281,10 +398,13 @@ def cmd_diff(ns: argparse.Namespace) -> int:
         triage=load_triage(triage_path(loaded.lockfile)),
         changes=changes,
         removed=removed,
-        lockfile_display=str(ns.new),
+        lockfile_display=str(ns.new if ns.new.is_file() else loaded.lockfile),
         only=changes.keys(),
     )
+    report = replace(report, extra={**report.extra, "diff": True})
     _emit(_render(ns.format, report, loaded.settings, ns.min_level), ns.output)
+    for err in analysis.errors[:20]:
+        print(f"depview: {err.source}: {err.package or ''} {err.message}".rstrip(), file=sys.stderr)
     return report.exit_code(loaded.settings.fail_on)
 
 
@@ -305,13 +425,21 @@ def _analyze_subset(loaded: _Loaded, only: set[Any]) -> Analysis:
 
 
 def _subgraph(graph: DependencyGraph, keep: set[Any]) -> DependencyGraph:
-    """The graph restricted to ``keep``, their children (for new-dependency judgement) and roots."""
+    """The graph restricted to ``keep``, their children (for new-dependency judgement) and roots.
+
+    Edges are restricted to the kept nodes too, so no edge points at a missing package.
+    """
     wanted = set(keep)
     for pid in keep:
         wanted.update(e.child for e in graph.children(pid))
     wanted.update(graph.roots)
     packages = {k: v for k, v in graph.packages.items() if k in wanted}
-    return replace(graph, packages=packages)
+    edges = {
+        parent: tuple(e for e in es if e.child in packages)
+        for parent, es in graph.edges.items()
+        if parent in packages
+    }
+    return replace(graph, packages=packages, edges={k: v for k, v in edges.items() if v})
 
 
 def cmd_export(ns: argparse.Namespace) -> int:

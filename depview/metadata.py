@@ -52,6 +52,7 @@ class VersionInfo:
     dependencies: Mapping[str, str] = field(default_factory=dict)  # name -> range (runtime)
     optional_dependencies: Mapping[str, str] = field(default_factory=dict)
     integrity: str | None = None  # npm dist.integrity (or sha1 "shasum" as "sha1-..." base64)
+    tarball: str | None = None  # npm dist.tarball
     hashes: tuple[str, ...] = ()  # PyPI: "sha256:<hex>" of every file of the release
     deprecated: str | None = None
     yanked: bool = False

@@ -115,6 +115,7 @@ class Package:
     optional: bool = False  # only reachable through optional dependencies
     has_install_script: bool | None = None  # as the lockfile records it; None = not recorded
     display_name: str | None = None  # the name as written in the lockfile, if it differs
+    hashes: tuple[str, ...] = ()  # every hash recorded ("sha256:<hex>", "sha512-<b64>")
 
     @property
     def name(self) -> str:
@@ -135,7 +136,7 @@ class Edge:
     alias: str | None = None  # the name the parent uses, when it differs (npm: aliases)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class DependencyGraph:
     """A whole lockfile as a graph.
 
@@ -150,9 +151,16 @@ class DependencyGraph:
     packages: Mapping[PackageId, Package]
     edges: Mapping[PackageId, tuple[Edge, ...]]
     roots: tuple[PackageId, ...]
+    warnings: tuple[str, ...] = ()  # entries the reader skipped, one line each (for stderr)
     _parents: dict[PackageId, tuple[PackageId, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+
+    def __repr__(self) -> str:
+        return (
+            f"DependencyGraph(format={self.format!r}, path={self.path!r}, "
+            f"packages={len(self.packages)}, roots={len(self.roots)})"
+        )
 
     # -- structure ---------------------------------------------------------
     def children(self, node: PackageId) -> tuple[Edge, ...]:
@@ -259,6 +267,7 @@ def build_graph(
     packages: Iterable[Package],
     edges: Mapping[PackageId, Iterable[Edge]],
     roots: Iterable[PackageId],
+    warnings: Iterable[str] = (),
 ) -> DependencyGraph:
     """Assemble a graph, de-duplicating edges while keeping their order."""
     pkgs = {p.id: p for p in packages}
@@ -276,4 +285,5 @@ def build_graph(
         packages=pkgs,
         edges=out,
         roots=tuple(dict.fromkeys(roots)),
+        warnings=tuple(warnings),
     )

@@ -98,6 +98,8 @@ class Verdict:
     published: datetime | None = None
     publisher: str | None = None
     unknown: bool = False  # registry data missing: shown as unknown, never as safe
+    #: Policy combinations that raised the level above the highest finding, one sentence each.
+    combined: tuple[str, ...] = ()
 
     def kinds(self) -> frozenset[str]:
         return frozenset(f.kind for f in self.findings)

@@ -1,0 +1,157 @@
+"""Enrichment cold and warm against a loopback registry with added latency.
+
+    python bench/bench_enrich.py [--packages 2000] [--latency 0.02] [--concurrency 16]
+
+Builds a snapshot of N npm packuments (real-shaped documents from the replay
+corpus, renamed ``bench-pkg-N``), serves it from ``tests/registry_server.py`` in
+its own process with the given latency per request, then times
+``open_sources(...).fetch_all`` + ``fetch_advisories`` twice against one cache
+directory: cold (empty cache) and warm. Prints seconds, requests, and the cache
+size against the raw packument bytes.
+
+Targets: cold <= 5 s, warm <= 0.5 s, cache <= 5% of raw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from depview.config import Settings  # noqa: E402
+from depview.metadata import PackageMetadata  # noqa: E402
+from depview.model import PackageId  # noqa: E402
+from depview.sources.factory import open_sources  # noqa: E402
+
+CORPUS = (
+    Path("/work/shared/replays/clean-2026/snapshot/npm"),
+    ROOT / "tests" / "data" / "replays" / "clean-2026" / "snapshot" / "npm",
+    ROOT / "tests" / "data" / "sources" / "snapshot" / "npm",
+)
+
+
+def build_snapshot(target: Path, count: int) -> tuple[list[PackageId], int]:
+    corpus = next((c for c in CORPUS if c.is_dir()), None)
+    if corpus is None:
+        raise SystemExit("no packument corpus found")
+    sources = sorted(p for p in corpus.rglob("*.json"))
+    (target / "npm").mkdir(parents=True)
+    (target / "osv").mkdir()
+    packages: list[PackageId] = []
+    raw_bytes = 0
+    for i in range(count):
+        doc = json.loads(sources[i % len(sources)].read_text())
+        name = f"bench-pkg-{i}"
+        doc["name"] = doc["_id"] = name
+        body = json.dumps(doc).encode()
+        raw_bytes += len(body)
+        (target / "npm" / f"{name}.json").write_bytes(body)
+        version = doc.get("dist-tags", {}).get("latest") or next(
+            iter(doc.get("versions", {})), "1.0.0"
+        )
+        packages.append(PackageId("npm", name, version))
+    return packages, raw_bytes
+
+
+async def enrich(settings: Settings, packages: list[PackageId]) -> tuple[float, int, int, int]:
+    started = time.perf_counter()
+    async with open_sources(settings, None) as sources:
+        metadata = await sources.fetch_all(packages)
+        await sources.fetch_advisories(packages)
+        requests = sources.requests
+        errors = len(sources.errors)
+    elapsed = time.perf_counter() - started
+    ok = sum(isinstance(m, PackageMetadata) for m in metadata.values())
+    return elapsed, requests, ok, errors
+
+
+def machine_speed() -> float:
+    """Seconds for ``sum(range(10**7))``: about 0.15-0.25 s on an idle 2020s laptop core."""
+    started = time.perf_counter()
+    sum(range(10**7))
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--packages", type=int, default=2000)
+    parser.add_argument("--latency", type=float, default=0.02)
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="depview-bench-") as tmp:
+        snap = Path(tmp) / "snap"
+        packages, raw_bytes = build_snapshot(snap, args.packages)
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.registry_server",
+                str(snap),
+                "--latency",
+                str(args.latency),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=ROOT,
+        )
+        try:
+            assert server.stdout is not None
+            url = server.stdout.readline().strip()
+            cache_dir = Path(tmp) / "cache"
+            settings = Settings(
+                npm_registry=url,
+                pypi_url=url,
+                osv_url=url,
+                cache_dir=cache_dir,
+                concurrency=args.concurrency,
+            )
+            cpu = time.process_time()
+            cold = asyncio.run(enrich(settings, packages))
+            cold_cpu = time.process_time() - cpu
+            cpu = time.process_time()
+            warm = asyncio.run(enrich(settings, packages))
+            warm_cpu = time.process_time() - cpu
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+        cache_bytes = sum(p.stat().st_size for p in cache_dir.rglob("*") if p.is_file())
+
+    print(
+        f"packages {args.packages}, latency {args.latency * 1000:.0f} ms, concurrency {args.concurrency}"
+    )
+    print(f"machine: sum(range(1e7)) {machine_speed():.2f} s (idle 2020s laptop core: ~0.2 s)")
+    print(f"{'run':<6} {'seconds':>8} {'cpu s':>7} {'requests':>9} {'ok':>6} {'errors':>7}")
+    for label, (secs, reqs, ok, errs), cpu_s in (
+        ("cold", cold, cold_cpu),
+        ("warm", warm, warm_cpu),
+    ):
+        print(f"{label:<6} {secs:>8.2f} {cpu_s:>7.2f} {reqs:>9} {ok:>6} {errs:>7}")
+    ratio = cache_bytes / raw_bytes if raw_bytes else 0.0
+    print(
+        f"cache {cache_bytes / 1e6:.2f} MB vs raw packuments {raw_bytes / 1e6:.2f} MB: {ratio:.1%}"
+    )
+    print(
+        "targets: cold <= 5 s {}, warm <= 0.5 s {}, cache <= 5% {}".format(
+            "ok" if cold[0] <= 5 else "MISSED",
+            "ok" if warm[0] <= 0.5 else "MISSED",
+            "ok" if ratio <= 0.05 else "MISSED",
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Package data: popular-name lists (typosquat reference), bundled demo data."""

@@ -1,0 +1,211 @@
+"""``new-dependency``: this version depends on a package the version before it did not.
+
+Each added dependency is judged by its own registry record (as of the same
+instant):
+
+- npm replaced it with a security holding package: **critical**;
+- not on the registry (dependency confusion, or a name reserved for an
+  attack): **high**;
+- young (first release less than ``young_package_days`` before as-of, or
+  before this release) and not a sibling: **high**;
+- its record could not be had: **medium** in a patch release, **low** otherwise;
+- established (older than that): **low** in a patch or minor release,
+  **info** in a major one;
+- a sibling (same npm scope, or an account in common with this package's
+  maintainers of at least ``ESTABLISHED`` (60 days) standing): low when
+  young, info when established; a sibling held by npm or missing still
+  counts in full.
+
+Established additions are reported together in one finding; every
+dependency at medium or above gets its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import timedelta
+from typing import Any
+
+from depview.metadata import PackageMetadata, Unavailable, VersionInfo
+from depview.model import normalize_name
+from depview.risk.context import PackageContext
+from depview.risk.model import Finding, Level
+from depview.risk.text import iso, person, safe, span
+from depview.versions import bump_kind
+
+__all__ = ["ESTABLISHED", "new_dependency"]
+
+#: How long an account must have been in a package for its other packages to count as siblings.
+ESTABLISHED = timedelta(days=60)
+
+
+def _deps(info: VersionInfo) -> dict[str, str]:
+    out = dict(info.dependencies)
+    for k, v in info.optional_dependencies.items():
+        out.setdefault(k, v)
+    return out
+
+
+def _scope(name: str) -> str | None:
+    return name.split("/", 1)[0] if name.startswith("@") and "/" in name else None
+
+
+def _established(ctx: PackageContext, info: VersionInfo) -> set[str]:
+    """Accounts of this release that were listed or publishing in this package long before it.
+
+    An account that only appears with this release (a new maintainer who adds
+    their own brand-new package, as in event-stream/flatmap-stream) does not
+    make the dependency a sibling.
+    """
+    hist = ctx.history
+    if hist is None or info.published is None:
+        return set()
+    keys = {m.key for m in info.maintainers if m.key}
+    if info.publisher is not None and info.publisher.key:
+        keys.add(info.publisher.key)
+    out: set[str] = set()
+    for k in keys:
+        since = hist.first_listed(k)
+        if since is not None and info.published - since >= ESTABLISHED:
+            out.add(k)
+    return out
+
+
+def _dep_accounts(meta: PackageMetadata) -> set[str]:
+    keys = {m.key for m in meta.maintainers if m.key}
+    for v in meta.versions.values():
+        keys.update(m.key for m in v.maintainers if m.key)
+        if v.publisher is not None and v.publisher.key:
+            keys.add(v.publisher.key)
+    return keys
+
+
+def _latest(meta: PackageMetadata) -> VersionInfo | None:
+    best: VersionInfo | None = None
+    for v in meta.versions.values():
+        if v.unpublished or v.published is None:
+            continue
+        if best is None or (best.published is not None and v.published > best.published):
+            best = v
+    return best
+
+
+def _judge(
+    ctx: PackageContext,
+    info: VersionInfo,
+    name: str,
+    spec: str,
+    bump: str | None,
+) -> tuple[Level, str, dict[str, Any]]:
+    """(severity, sentence, evidence) for one added dependency."""
+    own_scope = _scope(ctx.package.name)
+    looked = ctx.lookup(normalize_name(ctx.ecosystem, name))
+    ev: dict[str, Any] = {"dependency": safe(name, 214), "spec": safe(spec, 200)}
+    shown = f"{safe(name, 100)}@{safe(spec, 60)}"
+    if looked is None or isinstance(looked, Unavailable):
+        level = Level.MEDIUM if bump == "patch" else Level.LOW
+        why = looked.reason if isinstance(looked, Unavailable) else "not fetched"
+        ev["dependency_metadata"] = safe(why, 200)
+        return level, f"{shown} (its registry record could not be had: {safe(why, 100)})", ev
+    if looked.security_placeholder:
+        ev["dependency_security_placeholder"] = True
+        return (
+            Level.CRITICAL,
+            f"{shown}, a package npm has replaced with a security holding package",
+            ev,
+        )
+    if looked.not_found:
+        ev["dependency_found"] = False
+        return Level.HIGH, f"{shown}, a name that is not on the registry", ev
+    first = looked.first_published()
+    sibling_reasons: list[str] = []
+    if own_scope is not None and _scope(name) == own_scope:
+        sibling_reasons.append(f"same scope {safe(own_scope, 60)}")
+    common = _established(ctx, info) & _dep_accounts(looked)
+    if common:
+        sibling_reasons.append(
+            "shares accounts " + ", ".join(sorted(safe(c, 40) for c in common)[:3])
+        )
+    sibling = bool(sibling_reasons)
+    latest = _latest(looked)
+    ev.update(
+        {
+            "dependency_first_release": iso(first),
+            "dependency_versions": len(looked.versions),
+            "dependency_publisher": safe(str(latest.publisher))
+            if latest and latest.publisher
+            else None,
+            "sibling": sibling_reasons,
+        }
+    )
+    young_now = first is not None and ctx.as_of - first < ctx.settings.young
+    young_then = (
+        first is not None
+        and info.published is not None
+        and timedelta(0) <= info.published - first < ctx.settings.young
+    )
+    if young_now or young_then:
+        age = f"first released {span(ctx.as_of - first)} before as-of" if first else "new"
+        if young_then and not young_now and first is not None and info.published is not None:
+            age = f"first released {span(info.published - first)} before this release"
+        who = f" by {person(latest.publisher)}" if latest and latest.publisher else ""
+        ev["dependency_young"] = True
+        if sibling:
+            return Level.LOW, f"{shown}, a new package ({age}; {'; '.join(sibling_reasons)})", ev
+        return Level.HIGH, f"{shown}, a new package ({age}{who})", ev
+    ev["dependency_young"] = False
+    level = Level.INFO if bump == "major" else Level.LOW
+    if sibling:
+        level = Level.INFO
+    age = f"first released {span(ctx.as_of - first)} before as-of" if first else "established"
+    return level, f"{shown} ({age})", ev
+
+
+def new_dependency(ctx: PackageContext) -> Iterator[Finding]:
+    info = ctx.live_info
+    base = ctx.baseline
+    if info is None or base is None:
+        return
+    if info.dependencies.keys() <= base.dependencies.keys() and not info.optional_dependencies:
+        return
+    now = _deps(info)
+    if not now:
+        return
+    eco = ctx.ecosystem
+    before = {normalize_name(eco, k) for k in _deps(base)}
+    added: Mapping[str, str] = {
+        k: v for k, v in now.items() if normalize_name(eco, k) not in before
+    }
+    if not added:
+        return
+    bump = bump_kind(eco, base.version, info.version)
+    kind = f"a {bump} release" if bump else "this release"
+    judged = [(name, *_judge(ctx, info, name, spec, bump)) for name, spec in added.items()]
+    common: dict[str, Any] = {
+        "version": info.version,
+        "baseline": base.version,
+        "bump": bump,
+        "published": iso(info.published),
+    }
+    minor = [j for j in judged if j[1] < Level.MEDIUM]
+    for name, level, sentence, ev in judged:
+        if level < Level.MEDIUM:
+            continue
+        yield Finding(
+            "new-dependency",
+            level,
+            f"new dependency {safe(name, 60)}",
+            f"{safe(info.version, 64)} ({kind} after {safe(base.version, 64)}) adds {sentence}",
+            {**common, **ev},
+        )
+    if minor:
+        level = max(j[1] for j in minor)
+        names = ", ".join(safe(j[0], 60) for j in minor[:5]) + ("…" if len(minor) > 5 else "")
+        yield Finding(
+            "new-dependency",
+            level,
+            f"new dependenc{'y' if len(minor) == 1 else 'ies'} {names}",
+            f"{safe(info.version, 64)} ({kind} after {safe(base.version, 64)}) adds "
+            + "; ".join(j[2] for j in minor[:10]),
+            {**common, "dependencies": [j[3] for j in minor[:50]]},
+        )

@@ -1,0 +1,245 @@
+"""The metadata cache: normalised, trimmed records on disk (diskcache / SQLite).
+
+What is stored is never a raw registry document, only the compact JSON of the
+normalised record (``depview.sources.serial``), zlib-compressed, with the
+validators (``ETag``/``Last-Modified``) of the documents it came from. Keys are
+request URLs (credentials travel in headers, never in URLs, so no key holds a
+token).
+
+Freshness: a record whose package changed in the last 7 days is fresh for 10
+minutes, any other for 24 hours; after that it is revalidated with
+``If-None-Match``/``If-Modified-Since`` and a 304 makes it fresh again.
+
+diskcache uses SQLite with its own locking, so two processes may share one
+directory. A cache that cannot be opened or read (corrupt file, wrong schema)
+is deleted and rebuilt; if even that fails the run continues without a cache.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import diskcache  # type: ignore[import-untyped,unused-ignore]
+import platformdirs
+
+from depview.config import Settings
+
+__all__ = [
+    "CacheEntry",
+    "MetadataCache",
+    "default_cache_dir",
+    "ttl_for",
+]
+
+KEY_PREFIX = "depview/1 "
+RECENT = timedelta(days=7)
+TTL_RECENT = 10 * 60.0
+TTL_DEFAULT = 24 * 60 * 60.0
+TTL_NOT_FOUND = 10 * 60.0
+SIZE_LIMIT = 2 * 1024**3
+FLUSH_EVERY = 256
+
+
+def default_cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir("depview", appauthor=False)) / "metadata"
+
+
+def ttl_for(modified: datetime | None, now: datetime) -> float:
+    """10 minutes for a package changed in the last 7 days (or of unknown age), else 24 hours."""
+    if modified is None or now - modified < RECENT:
+        return TTL_RECENT
+    return TTL_DEFAULT
+
+
+@dataclass(frozen=True, slots=True)
+class CacheEntry:
+    """One cached record: the normalised payload plus what is needed to revalidate it."""
+
+    payload: str  # compact JSON written by depview.sources.serial
+    stored_at: float  # time.time() of the last fetch or 304
+    ttl: float
+    validators: dict[str, list[str | None]] = field(default_factory=dict)  # url -> [etag, lm]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def fresh(self, now: float) -> bool:
+        return 0 <= now - self.stored_at < self.ttl
+
+    def touched(self, now: float) -> CacheEntry:
+        return replace(self, stored_at=now)
+
+    def encode(self) -> bytes:
+        # Header (JSON, one line) + newline + payload: the payload is parsed once, by its reader.
+        header = {"at": self.stored_at, "ttl": self.ttl, "val": self.validators, "x": self.extra}
+        text = json.dumps(header, separators=(",", ":")) + "\n" + self.payload
+        return zlib.compress(text.encode("utf-8"), 6)
+
+    @classmethod
+    def decode(cls, blob: Any) -> CacheEntry:
+        if not isinstance(blob, bytes):
+            raise ValueError("not a cache blob")
+        try:
+            text = zlib.decompress(blob).decode("utf-8")
+            head, sep, payload = text.partition("\n")
+            header = json.loads(head)
+        except (zlib.error, ValueError, UnicodeDecodeError) as exc:
+            raise ValueError(f"corrupt entry: {exc}") from None
+        if not sep or not isinstance(header, dict):
+            raise ValueError("corrupt entry")
+        validators = header.get("val") or {}
+        extra = header.get("x") or {}
+        if not isinstance(validators, dict) or not isinstance(extra, dict):
+            raise ValueError("corrupt entry")
+        return cls(
+            payload=payload,
+            stored_at=float(header["at"]),
+            ttl=float(header["ttl"]),
+            validators=validators,
+            extra=extra,
+        )
+
+
+class MetadataCache:
+    """A process-safe key -> :class:`CacheEntry` store. Every failure is a miss, never fatal."""
+
+    def __init__(self, directory: Path, clock: Callable[[], float] = time.time) -> None:
+        self.directory = Path(directory)
+        self.clock = clock
+        self.problem: str | None = None  # set when the cache had to be rebuilt or disabled
+        # Writes are batched: one SQLite transaction per FLUSH_EVERY records, and at close.
+        self._pending: dict[str, bytes] = {}
+        self._cache: Any = self._open()
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> MetadataCache | None:
+        if settings.no_cache:
+            return None
+        return cls(settings.cache_dir or default_cache_dir())
+
+    def _open(self) -> Any:
+        for attempt in range(2):
+            try:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                cache = diskcache.Cache(
+                    str(self.directory),
+                    size_limit=SIZE_LIMIT,
+                    eviction_policy="least-recently-stored",
+                    cull_limit=0,  # no eviction work on every write; culled once at close
+                    timeout=30,
+                )
+                cache.get(KEY_PREFIX + "probe")  # touch the database once
+                return cache
+            except (sqlite3.Error, OSError, ValueError) as exc:
+                if attempt == 0:
+                    self.problem = f"cache at {self.directory} was unreadable and was rebuilt"
+                    self._wipe()
+                else:
+                    self.problem = f"cache disabled: {exc}"
+        return None
+
+    def _wipe(self) -> None:
+        try:
+            for child in self.directory.iterdir():
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+    @property
+    def enabled(self) -> bool:
+        return self._cache is not None
+
+    def get(self, key: str) -> CacheEntry | None:
+        if self._cache is None:
+            return None
+        try:
+            blob = self._pending.get(KEY_PREFIX + key) or self._cache.get(KEY_PREFIX + key)
+        except (sqlite3.Error, OSError, ValueError):
+            self._recover()
+            return None
+        if blob is None:
+            return None
+        try:
+            return CacheEntry.decode(blob)
+        except (ValueError, KeyError, TypeError):
+            self.delete(key)
+            return None
+
+    def put(self, key: str, entry: CacheEntry) -> None:
+        if self._cache is None:
+            return
+        self._pending[KEY_PREFIX + key] = entry.encode()
+        if len(self._pending) >= FLUSH_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the batched records in one transaction."""
+        if self._cache is None or not self._pending:
+            return
+        pending, self._pending = self._pending, {}
+        try:
+            with self._cache.transact():
+                for key, blob in pending.items():
+                    self._cache.set(key, blob)
+        except (sqlite3.Error, OSError, ValueError):
+            self._recover()
+
+    def delete(self, key: str) -> None:
+        self._pending.pop(KEY_PREFIX + key, None)
+        if self._cache is None:
+            return
+        try:
+            self._cache.delete(KEY_PREFIX + key)
+        except (sqlite3.Error, OSError, ValueError):
+            pass
+
+    def _recover(self) -> None:
+        """A read or write failed mid-run: rebuild once, else stop using the cache."""
+        self._pending = {}
+        if self._cache is not None:
+            try:
+                self._cache.close()
+            except (sqlite3.Error, OSError):
+                pass
+            self._cache = None
+        if self.problem is None:
+            self.problem = f"cache at {self.directory} was unreadable and was rebuilt"
+            self._wipe()
+            self._cache = self._open()
+        else:
+            self._cache = None
+
+    def volume(self) -> int:
+        """Bytes on disk (for the benchmark and diagnostics)."""
+        total = 0
+        try:
+            for path in self.directory.rglob("*"):
+                if path.is_file():
+                    total += path.stat().st_size
+        except OSError:
+            pass
+        return total
+
+    def close(self) -> None:
+        if self._cache is not None:
+            self.flush()
+        if self._cache is not None:
+            try:
+                self._cache.cull()
+            except (sqlite3.Error, OSError, ValueError):
+                pass
+            try:
+                self._cache.close()
+            except (sqlite3.Error, OSError):
+                pass
+            self._cache = None
