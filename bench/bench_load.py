@@ -87,7 +87,7 @@ def synthetic_lockfile(total: int, seed: int = 1) -> tuple[dict[str, Any], dict[
     direct = names[: starts[1]]
     dev_direct = set(direct[len(direct) * 3 // 4 :])
     root_deps = {n: "^1.0.0" for n in direct if n not in dev_direct}
-    root_dev = {n: "^1.0.0" for n in sorted(dev_direct)}
+    root_dev = dict.fromkeys(sorted(dev_direct), "^1.0.0")
     packages: dict[str, Any] = {
         "": {
             "name": "synthetic",

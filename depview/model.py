@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 from urllib.parse import quote
 
 __all__ = [
@@ -238,24 +239,37 @@ class PathsIndex:
         return cls(graph, depth)
 
     def paths(self, target: PackageId, limit: int = 5) -> list[list[PackageId]]:
-        if target not in self.depth:
+        if target not in self.depth or limit <= 0:
             return []
-        # Walk backwards through parents one layer shallower; breadth-first so
-        # the first ``limit`` complete paths are shortest and deterministic.
+        # Walk backwards one layer at a time through parents one layer shallower.
+        # Every partial path completes (each node at depth d > 0 has a parent at
+        # d - 1), and order is kept, so the first ``limit`` partials of a layer
+        # lead to the first ``limit`` complete paths: keeping only those bounds
+        # the work to O(limit * depth) however many shortest paths exist.
+        # Partials are cons cells (head, rest) so extending one is O(1).
+        Cell = tuple[PackageId, Any]
+        layer: list[Cell] = [(target, None)]
+        d = self.depth[target]
+        while d > 0:
+            nxt: list[Cell] = []
+            for cell in layer:
+                for parent in sorted(self.graph.parents(cell[0])):
+                    if self.depth.get(parent) == d - 1:
+                        nxt.append((parent, cell))
+                        if len(nxt) >= limit:
+                            break
+                if len(nxt) >= limit:
+                    break
+            layer = nxt
+            d -= 1
         out: list[list[PackageId]] = []
-        frontier: deque[list[PackageId]] = deque([[target]])
-        while frontier and len(out) < limit:
-            partial = frontier.popleft()
-            head = partial[0]
-            d = self.depth[head]
-            if d == 0:
-                out.append(partial)
-                continue
-            for parent in sorted(self.graph.parents(head)):
-                if self.depth.get(parent) == d - 1:
-                    frontier.append([parent, *partial])
-                    if len(frontier) > limit * 64:
-                        break
+        for first in layer[:limit]:
+            path: list[PackageId] = []
+            link: Any = first
+            while link is not None:
+                path.append(link[0])
+                link = link[1]
+            out.append(path)
         return out
 
 

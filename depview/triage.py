@@ -111,7 +111,12 @@ def dump_triage(marks: Mapping[PackageId, TriageMark]) -> str:
     ]
     for pid in sorted(marks):
         mark = marks[pid]
-        lines += ["", "[[package]]", f"purl = {_toml_str(pid.purl)}", f"state = {_toml_str(mark.state)}"]
+        lines += [
+            "",
+            "[[package]]",
+            f"purl = {_toml_str(pid.purl)}",
+            f"state = {_toml_str(mark.state)}",
+        ]
         if mark.note:
             lines.append(f"note = {_toml_str(mark.note)}")
         if mark.expires is not None:

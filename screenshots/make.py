@@ -130,7 +130,9 @@ def to_png(svg: Path) -> Path | None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stub", action="store_true", help="use the precomputed demo verdicts")
-    parser.add_argument("--png", action="store_true", help="also write PNGs when a converter exists")
+    parser.add_argument(
+        "--png", action="store_true", help="also write PNGs when a converter exists"
+    )
     args = parser.parse_args(argv)
     stub = args.stub or not real_pipeline_available()
     print(f"verdicts: {'precomputed (stub)' if stub else 'real offline pipeline'}")

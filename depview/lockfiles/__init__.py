@@ -17,10 +17,11 @@ from depview.model import DependencyGraph
 
 __all__ = ["LOCKFILE_NAMES", "READERS", "detect", "find_lockfile", "load"]
 
-#: Directory search order (the contract's list).
+#: Directory search order (the contract's list; npm-shrinkwrap.json wins over
+#: package-lock.json beside it, as it does for npm itself).
 LOCKFILE_NAMES: tuple[str, ...] = (
-    "package-lock.json",
     "npm-shrinkwrap.json",
+    "package-lock.json",
     "yarn.lock",
     "pnpm-lock.yaml",
     "uv.lock",

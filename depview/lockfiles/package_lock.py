@@ -82,6 +82,7 @@ _FIELD_TYPES: dict[str, type] = {
     **dict.fromkeys(_STR_FIELDS, str),
     **dict.fromkeys(_BOOL_FIELDS, bool),
 }
+_FIELD_KEYS = frozenset(_FIELD_TYPES)
 
 _GIT_PREFIXES = (
     "git+",
@@ -93,6 +94,8 @@ _GIT_PREFIXES = (
     "gist:",
 )
 _NPMJS = "https://registry.npmjs.org/"
+_PROD = EdgeKind.PROD
+_ONLY_STR = {str}
 _REGISTRY = Source(SourceKind.REGISTRY)
 _SEMVER = re.compile(
     r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
@@ -225,8 +228,9 @@ class _Loc:
     has_install_script: bool | None = None
     source: Source | None = None
     pid: PackageId | None = None  # set when the graph is built
-    # name -> (spec, kind); insertion order kept, later tables win
-    deps: dict[str, tuple[str, EdgeKind]] = field(default_factory=dict)
+    # name -> spec, and name -> kind (None: every one is a prod dependency)
+    deps: dict[str, str] = field(default_factory=dict)
+    kinds: dict[str, EdgeKind] | None = None
 
 
 class _Reader:
@@ -296,9 +300,10 @@ class _Reader:
         if entry.__class__ is not dict:
             raise self.error(f"{context}: expected an object, got {describe_type(entry)}", line)
         assert isinstance(entry, dict)
-        for key, value in entry.items():
-            want = _FIELD_TYPES.get(key)
-            if want is not None and value.__class__ is not want and value is not None:
+        for key in entry.keys() & _FIELD_KEYS:
+            want = _FIELD_TYPES[key]
+            value = entry[key]
+            if value.__class__ is not want and value is not None:
                 raise self.error(
                     f"{context}.{key}: expected {'a string' if want is str else 'a boolean'}, "
                     f"got {describe_type(value)}",
@@ -312,47 +317,52 @@ class _Reader:
         table = entry.get(key)
         if table is None:
             return {}
-        if not isinstance(table, dict):
+        if table.__class__ is not dict:
             raise self.error(
                 f"{context}.{key}: expected an object, got {describe_type(table)}", line
             )
-        for name, spec in table.items():
-            if not isinstance(spec, str):
-                raise self.error(
-                    f"{context}.{key}[{json.dumps(name)}]: expected a string, "
-                    f"got {describe_type(spec)}",
-                    line,
-                )
-            if not name:
-                raise self.error(f"{context}.{key}: empty dependency name", line)
+        if table and (set(map(type, table.values())) != _ONLY_STR or "" in table):
+            for name, spec in table.items():
+                if spec.__class__ is not str:
+                    raise self.error(
+                        f"{context}.{key}[{json.dumps(name)}]: expected a string, "
+                        f"got {describe_type(spec)}",
+                        line,
+                    )
+            raise self.error(f"{context}.{key}: empty dependency name", line)
         return table
 
     def declared_deps(
         self, entry: Mapping[str, Any], context: str, line: int | None, *, top: bool
-    ) -> dict[str, tuple[str, EdgeKind]]:
-        """The dependencies an entry declares, one kind per name (npm's precedence)."""
-        deps: dict[str, tuple[str, EdgeKind]] = {}
-        peers = self.dep_table(entry, _PEER, context, line)
-        if peers:
-            meta = entry.get("peerDependenciesMeta")
-            if meta is not None and not isinstance(meta, dict):
-                raise self.error(
-                    f"{context}.peerDependenciesMeta: expected an object, "
-                    f"got {describe_type(meta)}",
-                    line,
-                )
-            for name, spec in peers.items():
-                deps[name] = (spec, EdgeKind.PEER)
-        for key, kind in _DEP_TABLES:
-            for name, spec in self.dep_table(entry, key, context, line).items():
-                deps.pop(name, None)
-                deps[name] = (spec, kind)
+    ) -> tuple[dict[str, str], dict[str, EdgeKind] | None]:
+        """The dependencies an entry declares, one kind per name (npm's precedence:
+        peer, then prod, optional and, for tops, dev; a later table wins)."""
+        if (
+            "peerDependencies" not in entry
+            and "optionalDependencies" not in entry
+            and not (top and "devDependencies" in entry)
+        ):
+            return self.dep_table(entry, "dependencies", context, line), None
+        deps: dict[str, str] = {}
+        kinds: dict[str, EdgeKind] = {}
+        tables: list[tuple[str, EdgeKind]] = [(_PEER, EdgeKind.PEER), *_DEP_TABLES]
         if top:
-            key, kind = _DEV_TABLE
-            for name, spec in self.dep_table(entry, key, context, line).items():
+            tables.append(_DEV_TABLE)
+        for key, kind in tables:
+            table = self.dep_table(entry, key, context, line)
+            if key == _PEER and table:
+                meta = entry.get("peerDependenciesMeta")
+                if meta is not None and meta.__class__ is not dict:
+                    raise self.error(
+                        f"{context}.peerDependenciesMeta: expected an object, "
+                        f"got {describe_type(meta)}",
+                        line,
+                    )
+            for name, spec in table.items():
                 deps.pop(name, None)
-                deps[name] = (spec, kind)
-        return deps
+                deps[name] = spec
+                kinds[name] = kind
+        return deps, kinds
 
     def manifest(self, folder: str) -> Mapping[str, Any] | None:
         if self.manifests is None:
@@ -370,7 +380,7 @@ class _Reader:
         if man is None:
             return False
         try:
-            deps = self.declared_deps(man, f"{item.loc or '.'}/package.json", None, top=True)
+            deps, kinds = self.declared_deps(man, f"{item.loc or '.'}/package.json", None, top=True)
         except LockfileError:
             return False  # a broken package.json next to a good lockfile: keep the lockfile's view
         name = man.get("name")
@@ -381,6 +391,7 @@ class _Reader:
             item.name = _name_from_folder(item.loc) if item.loc else self.path.parent.name
         item.version = version if isinstance(version, str) else ""
         item.deps = deps
+        item.kinds = kinds
         return True
 
     # -- version 2 / 3 ---------------------------------------------------------
@@ -392,7 +403,7 @@ class _Reader:
             line = self.seek_key(loc)
             if line is None and not isinstance(raw, dict):
                 line = self.loose_line(loc)
-            context = f"packages[{json.dumps(loc)}]"
+            context = f'packages["{loc}"]'
             entry = self.check_entry(raw, context, line)
             if entry.get("link"):
                 target = entry.get("resolved")
@@ -421,8 +432,8 @@ class _Reader:
                 optional=bool(entry.get("optional")),
                 extraneous=bool(entry.get("extraneous")),
                 has_install_script=bool(entry.get("hasInstallScript")),
-                deps=self.declared_deps(entry, context, line, top=top),
             )
+            item.deps, item.kinds = self.declared_deps(entry, context, line, top=top)
             if top:
                 if loc == "":
                     item.source = Source(SourceKind.ROOT)
@@ -436,13 +447,14 @@ class _Reader:
                     item.version = guess[1]
             self.locs[loc] = item
         if "" not in self.locs:
-            self.locs[""] = _Loc(
+            root = self.locs[""] = _Loc(
                 loc="",
                 name=top_name,
                 version=top_version,
                 line=None,
                 source=Source(SourceKind.ROOT),
             )
+            self.apply_manifest(root)
 
     def workspace_globs(
         self, entry: Mapping[str, Any], context: str, line: int | None
@@ -465,8 +477,7 @@ class _Reader:
         self.find_top_key("dependencies")
         # pre-order, document order: (parent location, name, raw entry, context)
         stack: list[tuple[str, str, object, str]] = [
-            ("", name, raw, f"dependencies[{json.dumps(name)}]")
-            for name, raw in reversed(list(deps.items()))
+            ("", name, raw, f'dependencies["{name}"]') for name, raw in reversed(list(deps.items()))
         ]
         requires: dict[str, dict[str, str]] = {}
         while stack:
@@ -493,7 +504,7 @@ class _Reader:
                         line,
                     )
                 for name, child in reversed(list(children.items())):
-                    stack.append((loc, name, child, f"{context}.dependencies[{json.dumps(name)}]"))
+                    stack.append((loc, name, child, f'{context}.dependencies["{name}"]'))
         # ``requires`` -> dependencies, typed by the flags (arborist #fixDependencies)
         for loc, table in requires.items():
             item = self.locs[loc]
@@ -503,6 +514,7 @@ class _Reader:
                 if target is None or target.deps:
                     continue
                 owner = target
+            kinds = owner.kinds = {}
             for name, spec in table.items():
                 dep = self.resolve_loc(owner.loc, name)
                 kind = EdgeKind.PROD
@@ -510,9 +522,11 @@ class _Reader:
                     kind = EdgeKind.OPTIONAL
                 elif dep is not None and dep.dev and not owner.dev:
                     kind = EdgeKind.DEV
-                owner.deps[name] = (spec, kind)
+                owner.deps[name] = spec
+                kinds[name] = kind
         # the project's own dependencies are not in a v1 lockfile: take package.json
         if not self.apply_manifest(root):
+            root_kinds = root.kinds = {}
             for name in deps:
                 child = self.locs.get(f"node_modules/{name}")
                 if child is None:
@@ -524,7 +538,8 @@ class _Reader:
                     if child.optional
                     else EdgeKind.PROD
                 )
-                root.deps[name] = ("*", kind)
+                root.deps[name] = "*"
+                root_kinds[name] = kind
         for item in list(self.locs.values()):
             if item.link_target is not None and item.link_target in self.locs:
                 target = self.locs[item.link_target]
@@ -635,7 +650,8 @@ class _Reader:
                 source = item.source or _source_for(item.resolved)
             prev = packages.get(nv)
             if prev is None:
-                pid = item.pid = ids[nv] = PackageId.of(ECOSYSTEM, item.name, item.version)
+                # npm names are compared as written: PackageId.of would not change them
+                pid = item.pid = ids[nv] = PackageId(ECOSYSTEM, item.name, item.version)
                 packages[nv] = Package(
                     id=pid,
                     source=source,
@@ -651,8 +667,8 @@ class _Reader:
 
         locs_get = locs.get
         prefix_cache: dict[str, list[str]] = {}
-        edge_cache: dict[tuple[int, str, EdgeKind, str | None], Edge] = {}
-        out_edges: dict[tuple[str, str], dict[tuple[int, EdgeKind], Edge]] = {}
+        # parent id(PackageId) -> (parent, {(id(child), kind): edge}); ids are interned
+        out_edges: dict[int, tuple[PackageId, dict[tuple[int, EdgeKind], Edge]]] = {}
         for loc, item in locs.items():
             if item.link_target is not None or not item.deps:
                 continue
@@ -667,8 +683,15 @@ class _Reader:
                     prefixes = [f"{loc}/node_modules/", *prefixes]
             else:
                 prefixes = _node_modules_prefixes(loc, nested)
-            out = out_edges.setdefault(nv_of[loc], {})
-            for dep_name, (spec, kind) in item.deps.items():
+            parent = item.pid
+            assert parent is not None
+            entry = out_edges.get(id(parent))
+            if entry is None:
+                entry = out_edges[id(parent)] = (parent, {})
+            out = entry[1]
+            kinds = item.kinds
+            for dep_name, spec in item.deps.items():
+                kind = _PROD if kinds is None else kinds[dep_name]
                 hit = None
                 for prefix in prefixes:
                     hit = locs_get(prefix + dep_name)
@@ -683,14 +706,12 @@ class _Reader:
                 child = hit.pid
                 assert child is not None
                 alias = dep_name if dep_name != hit.name else None
-                ekey = (id(child), spec, kind, alias)  # ids are interned: one object per node
-                edge = edge_cache.get(ekey)
-                if edge is None:
-                    edge = edge_cache[ekey] = Edge(child, kind, spec, alias)
-                out.setdefault((id(child), kind), edge)
+                key = (id(child), kind)  # ids are interned: one object per node
+                if key not in out:
+                    out[key] = Edge(child, kind, spec, alias)
         # ``npm ls`` shows packages the lockfile marks extraneous under their folder's owner
         for loc, item in locs.items():
-            if not loc:
+            if not loc or (not item.extraneous and item.link_target is None):
                 continue
             target = self.follow(item)
             if target is None or not (target.extraneous or item.extraneous):
@@ -707,7 +728,9 @@ class _Reader:
             )
             child = target.pid
             assert child is not None
-            out = out_edges.setdefault(nv_of[owner], {})
+            parent = locs[owner].pid
+            assert parent is not None
+            out = out_edges.setdefault(id(parent), (parent, {}))[1]
             out.setdefault((id(child), kind), Edge(child, kind))
         root_id = ids[nv_of[""]]
         roots = tuple(dict.fromkeys([root_id, *(ids[nv_of[w]] for w in ws_locs if w in nv_of)]))
@@ -716,7 +739,7 @@ class _Reader:
             format=fmt,
             path=self.spath,
             packages={ids[nv]: pkg for nv, pkg in packages.items()},
-            edges={ids[nv]: tuple(out.values()) for nv, out in out_edges.items() if out},
+            edges={parent: tuple(out.values()) for parent, out in out_edges.values() if out},
             roots=roots,
         )
 
@@ -814,9 +837,12 @@ class PackageLockReader:
         except json.JSONDecodeError as exc:
             raise json_error(spath, exc) from None
         except _DuplicateKeyError as exc:
+            needle = json.dumps(exc.key, ensure_ascii=False)
+            first = text.find(needle)
+            second = text.find(needle, first + 1) if first != -1 else -1
+            line = text.count("\n", 0, second) + 1 if second != -1 else None
             raise LockfileError(
-                spath,
-                f"duplicate key {json.dumps(exc.key, ensure_ascii=False)[:200]} in JSON object",
+                spath, f"duplicate key {needle[:200]} in JSON object", line
             ) from None
         except RecursionError:
             raise LockfileError(spath, "JSON is nested too deeply") from None

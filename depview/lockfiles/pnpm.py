@@ -298,7 +298,7 @@ class _Builder:
     def add_node(self, key: str, body: Mapping[str, Any], what: str, line: int | None) -> None:
         name, version, registry_form = parse_dependency_path(key, self.style)
         if name is None and version is None and not key.startswith("file:"):
-            raise self.error(f"invalid dependency path: {key[:200]}", line)
+            raise self.error(f"invalid dependency path: {key[:200]!r}", line)
         field_name = self.expect_str(body.get("name"), f"{what}.name", line)
         field_version = self.expect_str(body.get("version"), f"{what}.version", line)
         name = field_name or name
@@ -419,7 +419,7 @@ class _Builder:
             for table, base_kind in _DEP_TABLES:
                 deps = self.expect_map(body.get(table), f"{what}.{table}", line)
                 for name, ref in deps.items():
-                    ref_s = self.expect_str(ref, f"{what}.{table}.{name}", line)
+                    ref_s = self.expect_str(ref, f"{what}.{table}[{name[:120]!r}]", line)
                     if ref_s is None:
                         continue
                     kind = base_kind
@@ -475,13 +475,13 @@ class _Builder:
                 spec: str | None
                 if isinstance(value, dict):
                     ref = self.expect_str(
-                        value.get("version"), f"{what}.{table}.{name}.version", line
+                        value.get("version"), f"{what}.{table}[{name[:120]!r}].version", line
                     )
                     spec = self.expect_str(
-                        value.get("specifier"), f"{what}.{table}.{name}.specifier", line
+                        value.get("specifier"), f"{what}.{table}[{name[:120]!r}].specifier", line
                     )
                 else:
-                    ref = self.expect_str(value, f"{what}.{table}.{name}", line)
+                    ref = self.expect_str(value, f"{what}.{table}[{name[:120]!r}]", line)
                     raw_spec = specifiers.get(name)
                     spec = raw_spec if isinstance(raw_spec, str) else None
                 if ref is None:

@@ -67,6 +67,7 @@ __all__ = [
     "default_workspace_globber",
     "dev_optional_sets",
     "redact_url",
+    "split_descriptor",
     "yarn_flavor",
 ]
 
@@ -783,7 +784,7 @@ class _Builder:
             for name, rng in deps.items():
                 if not isinstance(rng, str):
                     raise self.error(
-                        f"{what}.{table}.{name}: expected a string, got {describe_type(rng)}",
+                        f"{what}.{table}[{name[:120]!r}]: expected a string, got {describe_type(rng)}",
                         entry.line,
                     )
                 kind = base_kind

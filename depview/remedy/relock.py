@@ -23,6 +23,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,7 +121,7 @@ def _iso(settings: Settings) -> str | None:
     return settings.as_of.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-_TOOL_UV = re.compile(r"^\[tool\.uv\]\s*$", re.MULTILINE)
+_TOOL_UV = re.compile(r"^\[tool\.uv\][ \t]*(#[^\r\n]*)?\r?$", re.MULTILINE)
 
 
 def _add_uv_constraints(pyproject: Path, pins: list[str]) -> None:
@@ -136,6 +137,12 @@ def _add_uv_constraints(pyproject: Path, pins: list[str]) -> None:
         text = text[: m.end()] + "\n" + line + text[m.end() + 1 :]
     else:
         text = text.rstrip("\n") + "\n\n[tool.uv]\n" + line
+    try:
+        check = tomllib.loads(text)["tool"]["uv"]["constraint-dependencies"]
+    except (tomllib.TOMLDecodeError, KeyError, TypeError):
+        check = None
+    if check != pins:
+        raise ExportError(f"{pyproject.name}: cannot add constraint-dependencies; add them by hand")
     pyproject.write_text(text, encoding="utf-8")
 
 

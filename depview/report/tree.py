@@ -92,9 +92,7 @@ def render_tree(
             continue  # a root or workspace is expanded in its own tree only
         expanded.add(node)
         occ.full = True
-        occ.children = [
-            _Occurrence(e.child, e) for e in _sorted_edges(graph, node, no_dev)
-        ]
+        occ.children = [_Occurrence(e.child, e) for e in _sorted_edges(graph, node, no_dev)]
         queue.extend(occ.children)
 
     # Pass 2, depth-first with an explicit stack: the lines.
@@ -155,18 +153,17 @@ def graph_to_json(graph: DependencyGraph) -> dict[str, Any]:
                 "display_name": pkg.display_name,
             }
         )
-    edges = []
-    for parent in sorted(graph.edges):
-        for edge in graph.edges[parent]:
-            edges.append(
-                {
-                    "from": str(parent),
-                    "to": str(edge.child),
-                    "kind": edge.kind.value,
-                    "spec": edge.spec,
-                    "alias": edge.alias,
-                }
-            )
+    edges = [
+        {
+            "from": str(parent),
+            "to": str(edge.child),
+            "kind": edge.kind.value,
+            "spec": edge.spec,
+            "alias": edge.alias,
+        }
+        for parent in sorted(graph.edges)
+        for edge in graph.edges[parent]
+    ]
     return {
         "format": graph.format,
         "ecosystem": graph.ecosystem,

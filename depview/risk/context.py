@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 from depview.config import Settings
@@ -30,6 +31,9 @@ from depview.versions import is_prerelease, release_line, version_key
 
 __all__ = [
     "History",
+    "email_of",
+    "is_live",
+    "person_key",
     "MetadataLookup",
     "PackageContext",
     "RiskSettings",
@@ -50,6 +54,12 @@ class RiskSettings:
     as_of: datetime
     cooldown_days: float = 7.0
     young_package_days: float = 30.0
+    cooldown: timedelta = field(init=False, repr=False, compare=False)
+    young: timedelta = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cooldown", timedelta(days=self.cooldown_days))
+        object.__setattr__(self, "young", timedelta(days=self.young_package_days))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RiskSettings:
@@ -59,19 +69,11 @@ class RiskSettings:
             young_package_days=settings.young_package_days,
         )
 
-    @property
-    def cooldown(self) -> timedelta:
-        return timedelta(days=self.cooldown_days)
-
-    @property
-    def young(self) -> timedelta:
-        return timedelta(days=self.young_package_days)
-
 
 _KEYS: dict[str, str] = {}
 
 
-def _key(person: Person) -> str:
+def person_key(person: Person) -> str:
     """:attr:`Person.key`, memoised by the raw text (the same names recur across releases)."""
     raw = person.name or person.email or ""
     key = _KEYS.get(raw)
@@ -97,6 +99,9 @@ def _facts(ecosystem: str, version: str) -> tuple[Any, str | None, bool]:
         release_line(ecosystem, version),
         is_prerelease(ecosystem, version),
     )
+
+
+_BY_TIME = attrgetter("published")
 
 
 def _time_or_min(info: VersionInfo) -> datetime:
@@ -136,10 +141,10 @@ class History:
                 untimed.append(v)
             else:
                 timed.append(v)
-        timed.sort(key=_time_or_min)
+        timed.sort(key=_BY_TIME)
         #: Published (not unpublished) releases with a time, oldest first.
         self.ordered: tuple[VersionInfo, ...] = tuple(timed)
-        self._times: list[datetime] = [_time_or_min(v) for v in timed]
+        self._times: list[datetime] = [v.published for v in timed]  # type: ignore[misc]
         facts = [_facts(eco, v.version) for v in timed]
         self._keys: list[Any] = [f[0] for f in facts]
         self._lines: list[str | None] = [f[1] for f in facts]
@@ -151,7 +156,11 @@ class History:
         #: The package's first release (unpublished ones included), else its creation time.
         self.first_release: datetime | None = earliest or metadata.created
         #: Does any release carry provenance or a trusted publisher?
-        self.any_attested = any(v.provenance or v.trusted_publisher for v in timed)
+        self.any_attested = False
+        for v in timed:
+            if v.provenance or v.trusted_publisher:
+                self.any_attested = True
+                break
         self._accounts: dict[str, _Account] | None = None
 
     # -- ordering -----------------------------------------------------------
@@ -261,13 +270,13 @@ class History:
         for i in range(self._end(info) - 1, -1, -1):
             v = self.ordered[i]
             p = v.publisher
-            if p is not None and _key(p) == account:
+            if p is not None and person_key(p) == account:
                 published = True
                 if not email_seen and email_of(p) == email:
                     email_seen = True
             if not email_seen:
                 for m in v.maintainers:
-                    if _key(m) == account and email_of(m) == email:
+                    if person_key(m) == account and email_of(m) == email:
                         email_seen = True
                         break
             if published and email_seen:

@@ -98,6 +98,16 @@ def combine(findings: Sequence[Finding]) -> tuple[Level, tuple[Combination, ...]
                 )
             )
 
+    # 1b. A dormant package revived with code that runs at install.
+    if _dormant(findings) and kinds & {"install-script", "new-install-script"}:
+        rules.append(
+            Combination(
+                "dormant-with-install-script",
+                Level.HIGH,
+                "dormant package revived with code that runs at install",
+            )
+        )
+
     # 2. A new package that runs code at install.
     if "young-package" in kinds and kinds & {"install-script", "new-install-script"}:
         rules.append(

@@ -124,7 +124,8 @@ def suggest_version(
             return cached[0]
         hits = [a for a in advisories if _affects(a, eco, name, info.version)]
         if hits:
-            verdicts[info.version] = (False, f"{info.version}: {safe(hits[0].id, 40)}")
+            verdicts[info.version] = (False, f"{safe(info.version, 64)}: {safe(hits[0].id, 40)}")
+            rejected.append(verdicts[info.version][1])
             return False
         candidate = Package(
             id=replace(pkg.id, version=info.version),
@@ -145,7 +146,7 @@ def suggest_version(
         level, findings = judge(cctx)
         ok = level <= ACCEPT_AT_MOST
         worst = ", ".join(f"{f.kind} {f.severity}" for f in findings if f.severity > ACCEPT_AT_MOST)
-        verdicts[info.version] = (ok, f"{info.version}: {worst or level.label}")
+        verdicts[info.version] = (ok, f"{safe(info.version, 64)}: {worst or level.label}")
         if not ok:
             rejected.append(verdicts[info.version][1])
         return ok

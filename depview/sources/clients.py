@@ -98,6 +98,16 @@ class _SingleFlight:
         return result
 
 
+async def _guarded(
+    source: str, work: Awaitable[PackageMetadata | Unavailable]
+) -> PackageMetadata | Unavailable:
+    """The last line of "never raises": an unexpected error becomes ``Unavailable``."""
+    try:
+        return await work
+    except Exception as exc:  # a bug must not take the whole run down
+        return Unavailable(source, f"internal error ({type(exc).__name__})")
+
+
 def _versionless_purl(ecosystem: str, name: str) -> str:
     return PackageId.of(ecosystem, name, "").purl.rstrip("@")
 
@@ -119,7 +129,7 @@ class NpmRegistrySource:
         self._flight = _SingleFlight()
 
     async def fetch(self, name: str) -> PackageMetadata | Unavailable:
-        return await self._flight.run(name, lambda: self._fetch(name))
+        return await self._flight.run(name, lambda: _guarded("npm", self._fetch(name)))
 
     async def fetch_for(self, name: str, versions: Sequence[str]) -> PackageMetadata | Unavailable:
         return await self.fetch(name)
@@ -245,7 +255,9 @@ class PypiSource:
         norm = normalize_name("pypi", name)
         self._wanted.setdefault(norm, set()).update(versions)
         key = (norm, frozenset(self._wanted[norm]))
-        return await self._flight.run(key, lambda: self._fetch(norm, sorted(key[1])))
+        return await self._flight.run(
+            key, lambda: _guarded("pypi", self._fetch(norm, sorted(key[1])))
+        )
 
     async def provenance(
         self, name: str, version: str, filename: str
@@ -439,6 +451,15 @@ class OsvSource:
     async def query(
         self, packages: Sequence[PackageId]
     ) -> Mapping[PackageId, tuple[Advisory, ...] | Unavailable]:
+        try:
+            return await self._query(packages)
+        except Exception as exc:  # a bug must not take the whole run down
+            reason = Unavailable("osv", f"internal error ({type(exc).__name__})")
+            return dict.fromkeys(packages, reason)
+
+    async def _query(
+        self, packages: Sequence[PackageId]
+    ) -> dict[PackageId, tuple[Advisory, ...] | Unavailable]:
         unique = list(dict.fromkeys(packages))
         now = self.ctx.clock()
         ids: dict[PackageId, list[tuple[str, str | None]]] = {}

@@ -303,6 +303,8 @@ class Fetcher:
             raise _Retry(f"network error ({type(exc).__name__})") from None
         except httpx.InvalidURL:
             raise _Fail("invalid URL") from None
+        except httpx.HTTPError as exc:  # e.g. a body that does not decode (Content-Encoding)
+            raise _Retry(f"bad response ({type(exc).__name__})") from None
 
     async def _exchange(
         self,

@@ -139,9 +139,24 @@ def _version_info(
         dependencies=str_map(manifest.get("dependencies")),
         optional_dependencies=str_map(manifest.get("optionalDependencies")),
         integrity=_integrity(dist),
+        tarball=_tarball(dist, get_str(manifest, "name", 256) or "", version),
         deprecated=_deprecated(manifest.get("deprecated")),
         git_head=get_str(manifest, "gitHead", 128),
     )
+
+
+def _tarball(dist: Mapping[str, Any], name: str, version: str) -> str | None:
+    """``dist.tarball`` when it is not at the registry's usual ``/<name>/-/<base>-<v>.tgz``.
+
+    The usual place is rebuilt from the lockfile's ``resolved`` by the export, so it is
+    not kept (a packument repeats it for every version).
+    """
+    url = get_str(dist, "tarball", 2048)
+    if not url or not url.startswith(("https://", "http://")):
+        return None
+    if url.endswith(f"/{name}/-/{name.rpartition('/')[2]}-{version}.tgz"):
+        return None
+    return url
 
 
 def _unpublished_versions(times: Mapping[str, Any]) -> list[str]:

@@ -77,6 +77,8 @@ def _version_to(info: VersionInfo, people: _People) -> dict[str, Any]:
         out["od"] = dict(info.optional_dependencies)
     if info.integrity is not None:
         out["i"] = info.integrity
+    if info.tarball is not None:
+        out["tb"] = info.tarball
     if info.hashes:
         out["h"] = list(info.hashes)
     if info.deprecated is not None:
@@ -132,6 +134,7 @@ def _version_from(raw: Any, people: Sequence[Person]) -> VersionInfo:
         dependencies=get("d") or {},
         optional_dependencies=get("od") or {},
         integrity=get("i"),
+        tarball=get("tb"),
         hashes=tuple(get("h") or ()),
         deprecated=get("dp"),
         yanked="y" in raw,

@@ -17,6 +17,7 @@ its decisions in the user state directory instead
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
@@ -163,7 +164,7 @@ class DepviewApp(App[int]):
         self._drain()
 
     def _drain(self) -> set[PackageId]:
-        """Move parked verdicts into the session; the screen catches up in :meth:`_flush`."""
+        """Move parked verdicts into the session; the screen catches up in :meth:`_flush_updates`."""
         if not self._pending:
             return set()
         batch, self._pending = self._pending, {}
@@ -181,16 +182,22 @@ class DepviewApp(App[int]):
 
     def _schedule_flush(self) -> None:
         """Throttle: at most one screen update per ``ui_interval`` while verdicts stream."""
-        if self._flush_timer is not None:
+        if self._flush_timer is not None or not self._ui_alive():
             return
         wait = self._last_flush + self.ui_interval - time.monotonic()
         if wait <= 0:
-            self._flush()
+            self._flush_updates()
         else:
-            self._flush_timer = self.set_timer(wait, self._flush, name="flush-verdicts")
+            self._flush_timer = self.set_timer(wait, self._flush_updates, name="flush-verdicts")
 
-    def _flush(self) -> None:
+    def _ui_alive(self) -> bool:
+        """False while the app shuts down (late worker messages must not touch screens)."""
+        return self.is_running and not self._closing and len(self.screen_stack) > 0
+
+    def _flush_updates(self) -> None:
         self._flush_timer = None
+        if not self._ui_alive():
+            return
         self._last_flush = time.monotonic()
         dirty, self._dirty = self._dirty, set()
         summary, self._summary_dirty = self._summary_dirty, False
@@ -221,7 +228,9 @@ class DepviewApp(App[int]):
         elif event.state is WorkerState.ERROR:
             self._drain()
             err = worker.error
-            text = err.one_line() if isinstance(err, DepviewError) else f"{type(err).__name__}: {err}"
+            text = (
+                err.one_line() if isinstance(err, DepviewError) else f"{type(err).__name__}: {err}"
+            )
             self.session.finish(failure=one_line(text, 300), enrichment=Enrichment())
             self.notify(
                 f"enrichment failed: {one_line(text, 200)} — packages without data show ? (unknown)",
@@ -240,12 +249,16 @@ class DepviewApp(App[int]):
             self._flush_timer = None
         self._dirty.clear()
         self._summary_dirty = False
+        if not self._ui_alive():
+            return
         self.main_screen.enrichment_finished()
         screen = self.screen
         if isinstance(screen, DetailScreen):
             screen.refresh_if(None)
 
     def _changed(self, changed: set[PackageId] | None) -> None:
+        if not self._ui_alive():
+            return
         self.main_screen.apply_changes(changed)
         screen = self.screen
         if isinstance(screen, DetailScreen):
@@ -300,13 +313,17 @@ class DepviewApp(App[int]):
             path.parent.mkdir(parents=True, exist_ok=True)
             save_triage(path, marks)
         except OSError as exc:
-            self.notify(f"cannot write {path}: {exc.strerror or exc}", severity="error", markup=False)
+            self.notify(
+                f"cannot write {path}: {exc.strerror or exc}", severity="error", markup=False
+            )
             return False
         self.session.marks = marks
         self.session.version += 1
         self._changed({pid})
         what = "cleared" if mark is None else mark.state
-        self.notify(f"{one_line(str(pid), 120)}: {what} (saved to {path.name})", timeout=2, markup=False)
+        self.notify(
+            f"{one_line(str(pid), 120)}: {what} (saved to {path.name})", timeout=2, markup=False
+        )
         return True
 
     def open_export(self) -> None:
@@ -328,7 +345,9 @@ class DepviewApp(App[int]):
             )
 
         if not session.finished:
-            self.notify("registry data is still arriving: the export uses the verdicts so far", markup=False)
+            self.notify(
+                "registry data is still arriving: the export uses the verdicts so far", markup=False
+            )
         self.push_screen(ExportScreen(build, demo=session.demo))
 
     def action_help(self) -> None:
@@ -391,5 +410,8 @@ def run_app(
 ) -> int:
     """Run the TUI until the user quits; returns the exit status (0)."""
     app = make_app(graph, lockfile, settings, analyzer=analyzer, demo=demo)
+    # The graph, the tree model and Textual's own objects live as long as the app:
+    # keep them out of the cyclic collector's passes (shorter GC pauses while typing).
+    gc.freeze()
     result = app.run()
     return result if isinstance(result, int) else 0

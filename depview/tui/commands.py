@@ -29,13 +29,41 @@ MAX_PACKAGE_HITS = 40
 def command_table(app: DepviewApp) -> list[tuple[str, str, Callable[[], object]]]:
     """(name, help, callback) for every action the app offers."""
     rows: list[tuple[str, str, Callable[[], object]]] = [
-        ("Search packages by name", "/ : incremental search", partial(app.run_main, "start_search")),
-        ("Next risky package", "n : next package at the filter level", partial(app.run_main, "next_risky")),
-        ("Previous risky package", "p : previous package at the filter level", partial(app.run_main, "previous_risky")),
-        ("Open details", "enter : findings, timeline, scripts, advisories, paths", partial(app.run_main, "open_detail")),
-        ("Triage selected package", "t : accept / ignore / investigate with a note", partial(app.run_main, "triage")),
-        ("Export pinned-safe versions", "e : preview the diff, then write", partial(app.run_main, "export")),
-        ("Filter: cycle minimum level", "f : all → low → medium → high → critical", partial(app.run_main, "cycle_filter")),
+        (
+            "Search packages by name",
+            "/ : incremental search",
+            partial(app.run_main, "start_search"),
+        ),
+        (
+            "Next risky package",
+            "n : next package at the filter level",
+            partial(app.run_main, "next_risky"),
+        ),
+        (
+            "Previous risky package",
+            "p : previous package at the filter level",
+            partial(app.run_main, "previous_risky"),
+        ),
+        (
+            "Open details",
+            "enter : findings, timeline, scripts, advisories, paths",
+            partial(app.run_main, "open_detail"),
+        ),
+        (
+            "Triage selected package",
+            "t : accept / ignore / investigate with a note",
+            partial(app.run_main, "triage"),
+        ),
+        (
+            "Export pinned-safe versions",
+            "e : preview the diff, then write",
+            partial(app.run_main, "export"),
+        ),
+        (
+            "Filter: cycle minimum level",
+            "f : all → low → medium → high → critical",
+            partial(app.run_main, "cycle_filter"),
+        ),
         ("Filter: show all", "no level filter", partial(app.run_main, "set_filter('all')")),
     ]
     rows.extend(

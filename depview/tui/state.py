@@ -212,7 +212,8 @@ class Session:
         return order
 
     def nav_threshold(self) -> Level:
-        return max(self.min_level or Level.LOW, Level.LOW)
+        """``n``/``p`` stop at the filter level; unfiltered, at medium and up (low is noise)."""
+        return self.min_level if self.min_level is not None else Level.MEDIUM
 
     def step_risky(self, current: PackageId | None, forward: bool) -> tuple[PackageId | None, bool]:
         """The next (or previous) package at the filter level; (pid, wrapped)."""

@@ -196,22 +196,25 @@ class TreeModel:
         sort: SortKey | None = None,
         keep: Callable[[PackageId], bool] | None = None,
     ) -> list[PackageId]:
-        """Every package once, in the order the fully expanded tree shows it in full."""
+        """Every package once, at its canonical place, in the fully expanded tree's order."""
+        canon = self.canonical_parent
+        workspaces = set(self.workspaces)
         out: list[PackageId] = []
         seen: set[PackageId] = set()
-        stack: list[PackageId] = [spec.pid for spec in reversed(self.top_level(sort=sort, keep=keep))]
+        stack = [spec.pid for spec in reversed(self.top_level(sort=sort, keep=keep))]
         while stack:
             pid = stack.pop()
             if pid in seen:
                 continue
             seen.add(pid)
-            if pid not in self.workspaces:
+            if pid not in workspaces:
                 out.append(pid)
-            stack.extend(
-                spec.pid
-                for spec in reversed(self.children(pid, sort=sort, keep=keep))
-                if not spec.deduped and spec.pid not in seen
-            )
+            kids: Sequence[PackageId] = self.raw_children(pid)
+            if keep is not None:
+                kids = [k for k in kids if keep(k)]
+            if sort is not None:
+                kids = sorted(kids, key=sort)
+            stack.extend(k for k in reversed(kids) if canon.get(k) == pid and k not in seen)
         return out
 
     def ancestors_closure(self, targets: Iterable[PackageId]) -> set[PackageId]:

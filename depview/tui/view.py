@@ -11,8 +11,7 @@ words (``inst``, ``pub``, ``-prov``, ``+dep``, ``ADV``, ``MAL``, ``age 2h``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum
 
@@ -31,6 +30,7 @@ __all__ = [
     "badges",
     "format_age",
     "level_text",
+    "level_word",
     "row_label",
     "shown_level",
     "sort_rank",
@@ -109,9 +109,14 @@ def shown_level(verdict: Verdict | None, *, finished: bool) -> Level | Shown:
     """The level a row shows: pending until enrichment ends, then unknown if no verdict."""
     if verdict is None:
         return Shown.UNKNOWN if finished else Shown.PENDING
-    if verdict.unknown and verdict.level <= Level.INFO:
+    if verdict.unknown and (verdict.level <= Level.INFO or _only_no_data(verdict)):
+        # Nothing but "no data": say unknown rather than the policy's placeholder level.
         return Shown.UNKNOWN
     return verdict.level
+
+
+def _only_no_data(verdict: Verdict) -> bool:
+    return all(f.kind == "metadata-unavailable" for f in verdict.findings)
 
 
 def sort_rank(shown: Level | Shown) -> float:
@@ -197,7 +202,12 @@ def badges(
         out.append("hash!")
     if kinds & {"deprecated", "yanked"}:
         out.append("depr")
-    if verdict is not None and verdict.unknown and verdict.level > Level.INFO:
+    if (
+        verdict is not None
+        and verdict.unknown
+        and verdict.level > Level.INFO
+        and not _only_no_data(verdict)
+    ):
         out.append("?data")
     if pkg is not None and pkg.dev:
         out.append("dev")
@@ -216,22 +226,8 @@ def triage_text(mark: TriageMark | None, instant: datetime) -> Text:
         return Text()
     if not mark.active(instant):
         return Text(f"[{mark.state}, expired]", style="dim strike")
-    style = {"accepted": "green", "ignored": "dim", "investigate": "bold cyan"}.get(
-        mark.state, ""
-    )
+    style = {"accepted": "green", "ignored": "dim", "investigate": "bold cyan"}.get(mark.state, "")
     return Text(f"[{mark.state}]", style=style)
-
-
-@dataclass(frozen=True, slots=True)
-class RowInput:
-    """Everything a row label depends on (so callers can cache by equality)."""
-
-    pid: PackageId
-    package: Package | None
-    verdict: Verdict | None
-    finished: bool
-    mark: TriageMark | None = None
-    deduped: bool = False
 
 
 def row_label(
@@ -253,8 +249,10 @@ def row_label(
     text.append(name, style="bold" if not deduped else "")
     text.append(" ")
     text.append(one_line(pid.version, 60), style="dim" if deduped else "")
-    if isinstance(shown, Shown) and shown is Shown.UNKNOWN or (
-        isinstance(shown, Level) and shown >= Level.MEDIUM
+    if (
+        isinstance(shown, Shown)
+        and shown is Shown.UNKNOWN
+        or (isinstance(shown, Level) and shown >= Level.MEDIUM)
     ):
         text.append(" ")
         text.append(level_word(shown), style=LEVEL_STYLE[shown])
@@ -271,13 +269,3 @@ def row_label(
     if deduped:
         text.append(" ↪ deduped", style="dim italic")
     return text
-
-
-def count_levels(
-    shown: Iterable[Level | Shown],
-) -> dict[Level | Shown, int]:
-    out: dict[Level | Shown, int] = {}
-    for s in shown:
-        key: Level | Shown = Level.NONE if s is Level.INFO else s
-        out[key] = out.get(key, 0) + 1
-    return out

@@ -156,12 +156,12 @@ def _osv_key(pkg: Package) -> str:
 
 
 def _osv_cases() -> list[tuple[str, dict[str, Any]]]:
-    out = []
-    for folder in ("osv-scanner", "osv-scalibr"):
-        for case in json.loads((DATA / folder / "expected.json").read_text())["cases"]:
-            if case.get("fixture_exists", True) and case["test"] not in OSV_SKIP:
-                out.append((folder, case))
-    return out
+    return [
+        (folder, case)
+        for folder in ("osv-scanner", "osv-scalibr")
+        for case in json.loads((DATA / folder / "expected.json").read_text())["cases"]
+        if case.get("fixture_exists", True) and case["test"] not in OSV_SKIP
+    ]
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,14 @@ def write(tmp_path: Path, lock: dict[str, Any], manifest: dict[str, Any] | None 
 
 
 def v3(packages: dict[str, Any], **top: Any) -> dict[str, Any]:
-    return {"name": "app", "version": "1.0.0", "lockfileVersion": 3, "requires": True, **top, "packages": packages}
+    return {
+        "name": "app",
+        "version": "1.0.0",
+        "lockfileVersion": 3,
+        "requires": True,
+        **top,
+        "packages": packages,
+    }
 
 
 def edges_of(graph: DependencyGraph, node: PackageId) -> set[tuple[str, str]]:
@@ -53,14 +60,23 @@ def test_registered_and_detected(tmp_path: Path) -> None:
     assert reader.matches(Path("lock.json"), '{\n  "name": "x",\n  "lockfileVersion": 3,')
     assert not reader.matches(Path("lock.json"), "# yarn lockfile v1")
     path = tmp_path / "npm-shrinkwrap.json"
-    path.write_text(json.dumps(v3({"": {"dependencies": {"a": "^1"}}, "node_modules/a": reg("a", "1.0.0")})))
+    path.write_text(
+        json.dumps(v3({"": {"dependencies": {"a": "^1"}}, "node_modules/a": reg("a", "1.0.0")}))
+    )
     assert load(tmp_path).format == "npm-package-lock@3"
 
 
 def test_v3_basic_nested_resolution_and_flags(tmp_path: Path) -> None:
     lock = v3(
         {
-            "": {"name": "app", "version": "1.0.0", "dependencies": {"a": "^1", "b": "^1"}, "devDependencies": {"t": "^1"}, "optionalDependencies": {"o": "^1"}, "peerDependencies": {"p": "^1"}},
+            "": {
+                "name": "app",
+                "version": "1.0.0",
+                "dependencies": {"a": "^1", "b": "^1"},
+                "devDependencies": {"t": "^1"},
+                "optionalDependencies": {"o": "^1"},
+                "peerDependencies": {"p": "^1"},
+            },
             "node_modules/a": reg("a", "1.0.0", dependencies={"c": "^1", "gone": "^1"}),
             "node_modules/b": reg("b", "1.0.0", dependencies={"c": "^2"}, hasInstallScript=True),
             "node_modules/b/node_modules/c": reg("c", "2.0.0"),
@@ -73,7 +89,13 @@ def test_v3_basic_nested_resolution_and_flags(tmp_path: Path) -> None:
     g = load(write(tmp_path, lock))
     root = pid("app", "1.0.0")
     assert g.roots == (root,)
-    assert edges_of(g, root) == {("a@1.0.0", "prod"), ("b@1.0.0", "prod"), ("t@1.0.0", "dev"), ("o@1.0.0", "optional"), ("p@1.0.0", "peer")}
+    assert edges_of(g, root) == {
+        ("a@1.0.0", "prod"),
+        ("b@1.0.0", "prod"),
+        ("t@1.0.0", "dev"),
+        ("o@1.0.0", "optional"),
+        ("p@1.0.0", "peer"),
+    }
     # node's resolution: b sees its nested c@2, a walks up to the top-level c@1; "gone" is missing
     assert edges_of(g, pid("a", "1.0.0")) == {("c@1.0.0", "prod")}
     assert edges_of(g, pid("b", "1.0.0")) == {("c@2.0.0", "prod")}
@@ -120,7 +142,13 @@ def test_precedence_of_dependency_tables(tmp_path: Path) -> None:
     # npm loads peer, peerOptional, prod, optional, dev: a later table wins for a name
     lock = v3(
         {
-            "": {"dependencies": {"a": "^1"}, "optionalDependencies": {"a": "^1"}, "peerDependencies": {"b": "^1"}, "peerDependenciesMeta": {"b": {"optional": True}}, "devDependencies": {"b": "^1"}},
+            "": {
+                "dependencies": {"a": "^1"},
+                "optionalDependencies": {"a": "^1"},
+                "peerDependencies": {"b": "^1"},
+                "peerDependenciesMeta": {"b": {"optional": True}},
+                "devDependencies": {"b": "^1"},
+            },
             "node_modules/a": reg("a", "1.0.0"),
             "node_modules/b": reg("b", "1.0.0"),
         }
@@ -132,18 +160,43 @@ def test_precedence_of_dependency_tables(tmp_path: Path) -> None:
 def test_workspaces_links_and_files(tmp_path: Path) -> None:
     lock = v3(
         {
-            "": {"name": "mono", "workspaces": ["packages/*"], "dependencies": {"lib": "file:./lib", "odd": "file:vendor/odd-3.0.1.tgz", "g": "github:u/g", "t": "https://example.com/t.tgz"}},
-            "lib": {"version": "0.1.0", "dependencies": {"c": "^1"}, "devDependencies": {"d": "^1"}},
+            "": {
+                "name": "mono",
+                "workspaces": ["packages/*"],
+                "dependencies": {
+                    "lib": "file:./lib",
+                    "odd": "file:vendor/odd-3.0.1.tgz",
+                    "g": "github:u/g",
+                    "t": "https://example.com/t.tgz",
+                },
+            },
+            "lib": {
+                "version": "0.1.0",
+                "dependencies": {"c": "^1"},
+                "devDependencies": {"d": "^1"},
+            },
             "node_modules/lib": {"resolved": "lib", "link": True},
             "node_modules/@m/one": {"resolved": "packages/one", "link": True},
             "node_modules/two": {"resolved": "packages/two", "link": True},
-            "packages/one": {"name": "@m/one", "version": "1.0.0", "dependencies": {"two": "*", "c": "^2"}, "devDependencies": {"d": "^1"}},
+            "packages/one": {
+                "name": "@m/one",
+                "version": "1.0.0",
+                "dependencies": {"two": "*", "c": "^2"},
+                "devDependencies": {"d": "^1"},
+            },
             "packages/one/node_modules/c": reg("c", "2.0.0"),
             "packages/two": {"version": "2.0.0"},
             "node_modules/c": reg("c", "1.0.0"),
             "node_modules/d": reg("d", "1.0.0", dev=True),
-            "node_modules/odd": {"version": "3.0.1", "resolved": "file:vendor/odd-3.0.1.tgz", "integrity": "sha512-x"},
-            "node_modules/g": {"version": "1.2.3", "resolved": "git+ssh://git@github.com/u/g.git#abc123"},
+            "node_modules/odd": {
+                "version": "3.0.1",
+                "resolved": "file:vendor/odd-3.0.1.tgz",
+                "integrity": "sha512-x",
+            },
+            "node_modules/g": {
+                "version": "1.2.3",
+                "resolved": "git+ssh://git@github.com/u/g.git#abc123",
+            },
             "node_modules/t": {"version": "4.0.0", "resolved": "https://example.com/t.tgz"},
         }
     )
@@ -159,14 +212,27 @@ def test_workspaces_links_and_files(tmp_path: Path) -> None:
     assert edges_of(g, g.root) >= {("lib@0.1.0", "prod")}
     assert g.packages[pid("odd", "3.0.1")].source.kind is SourceKind.FILE
     git = g.packages[pid("g", "1.2.3")]
-    assert git.source.kind is SourceKind.GIT and git.source.url is not None and git.source.url.endswith("#abc123")
+    assert (
+        git.source.kind is SourceKind.GIT
+        and git.source.url is not None
+        and git.source.url.endswith("#abc123")
+    )
     assert g.packages[pid("t", "4.0.0")].source.kind is SourceKind.TARBALL
-    assert g.direct() == {pid("lib", "0.1.0"), pid("odd", "3.0.1"), pid("g", "1.2.3"), pid("t", "4.0.0"), pid("c", "2.0.0"), pid("d", "1.0.0")}
+    assert g.direct() == {
+        pid("lib", "0.1.0"),
+        pid("odd", "3.0.1"),
+        pid("g", "1.2.3"),
+        pid("t", "4.0.0"),
+        pid("c", "2.0.0"),
+        pid("d", "1.0.0"),
+    }
 
 
 def test_workspace_manifest_on_disk_wins(tmp_path: Path) -> None:
     (tmp_path / "packages" / "w").mkdir(parents=True)
-    (tmp_path / "packages" / "w" / "package.json").write_text(json.dumps({"name": "w", "version": "9.0.0", "dependencies": {"a": "^1"}}))
+    (tmp_path / "packages" / "w" / "package.json").write_text(
+        json.dumps({"name": "w", "version": "9.0.0", "dependencies": {"a": "^1"}})
+    )
     lock = v3(
         {
             "": {"workspaces": ["packages/w"]},
@@ -179,7 +245,9 @@ def test_workspace_manifest_on_disk_wins(tmp_path: Path) -> None:
     assert pid("w", "9.0.0") in g.roots
     assert edges_of(g, pid("w", "9.0.0")) == {("a@1.0.0", "prod")}
     # without the manifest loader the lockfile's view is kept
-    g2 = PackageLockReader(manifests=None).read(tmp_path / "package-lock.json", (tmp_path / "package-lock.json").read_text())
+    g2 = PackageLockReader(manifests=None).read(
+        tmp_path / "package-lock.json", (tmp_path / "package-lock.json").read_text()
+    )
     assert pid("w", "1.0.0") in g2.roots
 
 
@@ -200,7 +268,11 @@ def test_bundled_dependencies(tmp_path: Path) -> None:
     lock = v3(
         {
             "": {"dependencies": {"npm": "^10"}},
-            "node_modules/npm": {**reg("npm", "10.0.0"), "bundleDependencies": ["abbrev"], "dependencies": {"abbrev": "^2"}},
+            "node_modules/npm": {
+                **reg("npm", "10.0.0"),
+                "bundleDependencies": ["abbrev"],
+                "dependencies": {"abbrev": "^2"},
+            },
             "node_modules/npm/node_modules/abbrev": {"version": "2.0.0", "inBundle": True},
         }
     )
@@ -224,24 +296,51 @@ def test_cycles_and_extraneous(tmp_path: Path) -> None:
 
 def test_v1_nested_aliases_files_git(tmp_path: Path) -> None:
     (tmp_path / "local").mkdir()
-    (tmp_path / "local" / "package.json").write_text(json.dumps({"name": "local", "version": "0.3.0", "dependencies": {"ms": "^2"}}))
+    (tmp_path / "local" / "package.json").write_text(
+        json.dumps({"name": "local", "version": "0.3.0", "dependencies": {"ms": "^2"}})
+    )
     lock = {
         "name": "app",
         "version": "1.0.0",
         "lockfileVersion": 1,
         "requires": True,
         "dependencies": {
-            "a": {**reg("a", "1.0.0"), "requires": {"b": "^2"}, "dependencies": {"b": {**reg("b", "2.0.0"), "requires": {"ms": "^2"}}}},
+            "a": {
+                **reg("a", "1.0.0"),
+                "requires": {"b": "^2"},
+                "dependencies": {"b": {**reg("b", "2.0.0"), "requires": {"ms": "^2"}}},
+            },
             "b": reg("b", "1.0.0"),
             "ms": reg("ms", "2.1.3"),
-            "al": {"version": "npm:lodash@3.10.1", "resolved": "https://registry.npmjs.org/lodash/-/lodash-3.10.1.tgz", "integrity": "sha512-l"},
+            "al": {
+                "version": "npm:lodash@3.10.1",
+                "resolved": "https://registry.npmjs.org/lodash/-/lodash-3.10.1.tgz",
+                "integrity": "sha512-l",
+            },
             "local": {"version": "file:local", "requires": {"ms": "^2"}},
             "odd": {"version": "file:vendor/odd-3.0.1.tgz", "integrity": "sha512-o"},
             "g": {"version": "github:u/g#abc", "from": "github:u/g", "dev": True},
-            "t": {"version": "1.0.0", "resolved": "https://example.com/t/-/t-1.0.0.tgz", "bundled": True, "optional": True},
+            "t": {
+                "version": "1.0.0",
+                "resolved": "https://example.com/t/-/t-1.0.0.tgz",
+                "bundled": True,
+                "optional": True,
+            },
         },
     }
-    manifest = {"name": "app", "version": "1.0.0", "dependencies": {"a": "^1", "b": "^1", "al": "npm:lodash@3.10.1", "local": "file:local", "odd": "file:vendor/odd-3.0.1.tgz"}, "devDependencies": {"g": "github:u/g"}, "optionalDependencies": {"t": "^1"}}
+    manifest = {
+        "name": "app",
+        "version": "1.0.0",
+        "dependencies": {
+            "a": "^1",
+            "b": "^1",
+            "al": "npm:lodash@3.10.1",
+            "local": "file:local",
+            "odd": "file:vendor/odd-3.0.1.tgz",
+        },
+        "devDependencies": {"g": "github:u/g"},
+        "optionalDependencies": {"t": "^1"},
+    }
     g = load(write(tmp_path, lock, manifest))
     assert g.format == "npm-package-lock@1"
     assert edges_of(g, pid("a", "1.0.0")) == {("b@2.0.0", "prod")}
@@ -265,14 +364,25 @@ def test_v1_nested_aliases_files_git(tmp_path: Path) -> None:
 
 
 def test_v1_without_package_json_uses_top_level_entries(tmp_path: Path) -> None:
-    lock = {"lockfileVersion": 1, "dependencies": {"a": {**reg("a", "1.0.0"), "requires": {"b": "^1"}}, "b": reg("b", "1.0.0"), "d": {**reg("d", "1.0.0"), "dev": True}}}
+    lock = {
+        "lockfileVersion": 1,
+        "dependencies": {
+            "a": {**reg("a", "1.0.0"), "requires": {"b": "^1"}},
+            "b": reg("b", "1.0.0"),
+            "d": {**reg("d", "1.0.0"), "dev": True},
+        },
+    }
     g = load(write(tmp_path, lock))
     assert g.root.name == tmp_path.name
     assert edges_of(g, g.root) == {("a@1.0.0", "prod"), ("b@1.0.0", "prod"), ("d@1.0.0", "dev")}
 
 
 def test_v2_prefers_packages_over_legacy_dependencies(tmp_path: Path) -> None:
-    lock = {"lockfileVersion": 2, "packages": {"": {"dependencies": {"a": "^1"}}, "node_modules/a": reg("a", "1.0.0")}, "dependencies": {"a": reg("a", "9.9.9")}}
+    lock = {
+        "lockfileVersion": 2,
+        "packages": {"": {"dependencies": {"a": "^1"}}, "node_modules/a": reg("a", "1.0.0")},
+        "dependencies": {"a": reg("a", "9.9.9")},
+    }
     g = load(write(tmp_path, lock))
     assert {str(p) for p in g.packages} == {f"{tmp_path.name}@", "a@1.0.0"}
 
@@ -286,7 +396,10 @@ def test_empty_lockfiles(tmp_path: Path) -> None:
 
 def test_version_from_tgz() -> None:
     assert version_from_tgz("is-odd", "vendor/is-odd-3.0.1.tgz") == ("is-odd", "3.0.1")
-    assert version_from_tgz("x", "https://r.example/@s/p/-/p-1.2.3-beta.1.tgz") == ("@s/p", "1.2.3-beta.1")
+    assert version_from_tgz("x", "https://r.example/@s/p/-/p-1.2.3-beta.1.tgz") == (
+        "@s/p",
+        "1.2.3-beta.1",
+    )
     assert version_from_tgz("x", "vendor/x.zip") is None
     assert version_from_tgz("x", "vendor/y-1.0.0.tgz") is None
 

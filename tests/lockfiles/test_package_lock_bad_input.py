@@ -67,7 +67,9 @@ def test_empty_and_binary_and_wrong_format(tmp_path: Path) -> None:
     path.write_bytes(b'{"lockfileVersion": 3, "name": "\xff\xfe"}')
     with pytest.raises(LockfileError, match="UTF-8"):
         load(path)
-    assert "invalid JSON" in error_for(tmp_path, "# yarn lockfile v1\nfoo@^1:\n  version 1\n").message
+    assert (
+        "invalid JSON" in error_for(tmp_path, "# yarn lockfile v1\nfoo@^1:\n  version 1\n").message
+    )
     assert "top-level value is a list" in error_for(tmp_path, "[1, 2]").message
     assert "top-level value is null" in error_for(tmp_path, "null").message
     assert "not a package-lock" in error_for(tmp_path, '{"name": "x", "version": "1.0.0"}').message
@@ -86,31 +88,98 @@ GOOD_ENTRY = {"version": "1.0.0", "integrity": "sha512-x"}
         (v3([]), "packages: expected an object, got a list"),
         (v3({"node_modules/a": []}), 'packages["node_modules/a"]: expected an object, got a list'),
         (v3({"node_modules/a": "1.0.0"}), "expected an object, got a string"),
-        (v3({"node_modules/a": {"version": 1}}), '.version: expected a string, got a number'),
+        (v3({"node_modules/a": {"version": 1}}), ".version: expected a string, got a number"),
         (v3({"node_modules/a": {"version": None, "resolved": 5}}), ".resolved: expected a string"),
-        (v3({"node_modules/a": {**GOOD_ENTRY, "integrity": ["x"]}}), ".integrity: expected a string"),
+        (
+            v3({"node_modules/a": {**GOOD_ENTRY, "integrity": ["x"]}}),
+            ".integrity: expected a string",
+        ),
         (v3({"node_modules/a": {**GOOD_ENTRY, "name": {}}}), ".name: expected a string"),
         (v3({"node_modules/a": {**GOOD_ENTRY, "dev": "yes"}}), ".dev: expected a boolean"),
-        (v3({"node_modules/a": {**GOOD_ENTRY, "hasInstallScript": 1}}), ".hasInstallScript: expected a boolean"),
+        (
+            v3({"node_modules/a": {**GOOD_ENTRY, "hasInstallScript": 1}}),
+            ".hasInstallScript: expected a boolean",
+        ),
         (v3({"node_modules/a": {**GOOD_ENTRY, "link": "true"}}), ".link: expected a boolean"),
         (v3({"node_modules/a": {"link": True}}), "link without a resolved target"),
-        (v3({"node_modules/a": {**GOOD_ENTRY, "dependencies": ["b"]}}), ".dependencies: expected an object"),
-        (v3({"node_modules/a": {**GOOD_ENTRY, "dependencies": {"b": 1}}}), '.dependencies["b"]: expected a string'),
-        (v3({"node_modules/a": {**GOOD_ENTRY, "dependencies": {"": "1"}}}), "empty dependency name"),
-        (v3({"node_modules/a": {**GOOD_ENTRY, "optionalDependencies": "b"}}), ".optionalDependencies: expected"),
-        (v3({"node_modules/a": {**GOOD_ENTRY, "peerDependencies": {"b": "1"}, "peerDependenciesMeta": []}}), ".peerDependenciesMeta: expected an object"),
+        (
+            v3({"node_modules/a": {**GOOD_ENTRY, "dependencies": ["b"]}}),
+            ".dependencies: expected an object",
+        ),
+        (
+            v3({"node_modules/a": {**GOOD_ENTRY, "dependencies": {"b": 1}}}),
+            '.dependencies["b"]: expected a string',
+        ),
+        (
+            v3({"node_modules/a": {**GOOD_ENTRY, "dependencies": {"": "1"}}}),
+            "empty dependency name",
+        ),
+        (
+            v3({"node_modules/a": {**GOOD_ENTRY, "optionalDependencies": "b"}}),
+            ".optionalDependencies: expected",
+        ),
+        (
+            v3(
+                {
+                    "node_modules/a": {
+                        **GOOD_ENTRY,
+                        "peerDependencies": {"b": "1"},
+                        "peerDependenciesMeta": [],
+                    }
+                }
+            ),
+            ".peerDependenciesMeta: expected an object",
+        ),
         (v3({"": {"workspaces": "packages/*"}}), ".workspaces: expected a list of strings"),
         (v3({"": {"workspaces": [1]}}), ".workspaces: expected a list of strings"),
-        (v3({"": {"devDependencies": {"a": None}}}), '.devDependencies["a"]: expected a string, got null'),
-        (json.dumps({"lockfileVersion": "3", "packages": {}}), "lockfileVersion: expected an integer, got a string"),
-        (json.dumps({"lockfileVersion": True, "packages": {}}), "lockfileVersion: expected an integer, got a boolean"),
+        (
+            v3({"": {"devDependencies": {"a": None}}}),
+            '.devDependencies["a"]: expected a string, got null',
+        ),
+        (
+            json.dumps({"lockfileVersion": "3", "packages": {}}),
+            "lockfileVersion: expected an integer, got a string",
+        ),
+        (
+            json.dumps({"lockfileVersion": True, "packages": {}}),
+            "lockfileVersion: expected an integer, got a boolean",
+        ),
         (json.dumps({"lockfileVersion": 3, "name": 5, "packages": {}}), "name: expected a string"),
-        (json.dumps({"lockfileVersion": 1, "dependencies": []}), "dependencies: expected an object"),
-        (json.dumps({"lockfileVersion": 1, "dependencies": {"a": 1}}), 'dependencies["a"]: expected an object'),
-        (json.dumps({"lockfileVersion": 1, "dependencies": {"a": {"version": "1", "requires": ["b"]}}}), ".requires: expected an object"),
-        (json.dumps({"lockfileVersion": 1, "dependencies": {"a": {"version": "1", "bundled": "no"}}}), ".bundled: expected a boolean"),
-        (json.dumps({"lockfileVersion": 1, "dependencies": {"a": {"version": "1", "dependencies": {"b": {"version": 2}}}}}), 'dependencies["a"].dependencies["b"].version'),
-        (json.dumps({"lockfileVersion": 1, "dependencies": {"a": {"version": "1", "dependencies": "b"}}}), ".dependencies: expected an object"),
+        (
+            json.dumps({"lockfileVersion": 1, "dependencies": []}),
+            "dependencies: expected an object",
+        ),
+        (
+            json.dumps({"lockfileVersion": 1, "dependencies": {"a": 1}}),
+            'dependencies["a"]: expected an object',
+        ),
+        (
+            json.dumps(
+                {"lockfileVersion": 1, "dependencies": {"a": {"version": "1", "requires": ["b"]}}}
+            ),
+            ".requires: expected an object",
+        ),
+        (
+            json.dumps(
+                {"lockfileVersion": 1, "dependencies": {"a": {"version": "1", "bundled": "no"}}}
+            ),
+            ".bundled: expected a boolean",
+        ),
+        (
+            json.dumps(
+                {
+                    "lockfileVersion": 1,
+                    "dependencies": {"a": {"version": "1", "dependencies": {"b": {"version": 2}}}},
+                }
+            ),
+            'dependencies["a"].dependencies["b"].version',
+        ),
+        (
+            json.dumps(
+                {"lockfileVersion": 1, "dependencies": {"a": {"version": "1", "dependencies": "b"}}}
+            ),
+            ".dependencies: expected an object",
+        ),
     ],
 )
 def test_schema_violations(tmp_path: Path, text: str, message: str) -> None:
@@ -134,11 +203,15 @@ def test_duplicate_keys(tmp_path: Path) -> None:
     assert 'duplicate key "node_modules/a"' in error_for(tmp_path, text).message
     text = '{"lockfileVersion": 3, "packages": {"node_modules/a": {"version": "1.0.0", "version": "2.0.0"}}}'
     assert 'duplicate key "version"' in error_for(tmp_path, text).message
+    text = '{\n "lockfileVersion": 3,\n "packages": {\n  "a": {},\n  "b": {},\n  "a": {}\n }\n}'
+    assert error_for(tmp_path, text).line == 6
 
 
 def test_absurd_nesting_is_an_error_not_a_crash(tmp_path: Path) -> None:
     depth = max(sys.getrecursionlimit() * 20, 100_000)
-    err = error_for(tmp_path, '{"lockfileVersion": 3, "packages": ' + "[" * depth + "]" * depth + "}")
+    err = error_for(
+        tmp_path, '{"lockfileVersion": 3, "packages": ' + "[" * depth + "]" * depth + "}"
+    )
     assert "nested too deeply" in err.message
     # a v1 tree nested beyond what the JSON parser takes: one clear line too
     deps: dict[str, Any] = {}
@@ -173,11 +246,19 @@ def test_links_cannot_escape_or_loop(tmp_path: Path) -> None:
 
 
 def chain_lockfile(n: int, *, cycle: bool = False) -> str:
-    packages: dict[str, Any] = {"": {"name": "app", "version": "1.0.0", "dependencies": {"p0": "^1"}}}
+    packages: dict[str, Any] = {
+        "": {"name": "app", "version": "1.0.0", "dependencies": {"p0": "^1"}}
+    }
     for i in range(n):
         deps = {f"p{i + 1}": "^1"} if i + 1 < n else ({"p0": "^1"} if cycle else {})
-        packages[f"node_modules/p{i}"] = {"version": "1.0.0", "integrity": f"sha512-{i}", "dependencies": deps}
-    return json.dumps({"name": "app", "version": "1.0.0", "lockfileVersion": 3, "packages": packages}, indent=2)
+        packages[f"node_modules/p{i}"] = {
+            "version": "1.0.0",
+            "integrity": f"sha512-{i}",
+            "dependencies": deps,
+        }
+    return json.dumps(
+        {"name": "app", "version": "1.0.0", "lockfileVersion": 3, "packages": packages}, indent=2
+    )
 
 
 def test_ten_thousand_deep_chain_and_cycle(tmp_path: Path) -> None:
@@ -209,18 +290,24 @@ def test_deep_node_modules_nesting(tmp_path: Path) -> None:
 
 
 def big_lockfile(n: int) -> str:
+    """A package-lock v3 with ``n`` packages, written as text directly (fast)."""
     rng = random.Random(7)
-    packages: dict[str, Any] = {"": {"name": "big", "version": "1.0.0", "dependencies": {f"p{i}": "^1" for i in range(50)}}}
+    root_deps = ", ".join(f'"p{i}": "^1"' for i in range(50))
+    parts = [
+        '{\n  "name": "big",\n  "lockfileVersion": 3,\n  "requires": true,\n  "packages": {\n',
+        f'    "": {{\n      "name": "big",\n      "version": "1.0.0",\n'
+        f'      "dependencies": {{{root_deps}}}\n    }}',
+    ]
     for i in range(n):
-        deps = {f"p{rng.randrange(n)}": "^1" for _ in range(rng.randint(0, 5))}
-        packages[f"node_modules/p{i}"] = {
-            "version": "1.0.0",
-            "resolved": f"https://registry.npmjs.org/p{i}/-/p{i}-1.0.0.tgz",
-            "integrity": f"sha512-{i:040d}",
-            "license": "MIT",
-            "dependencies": deps,
-        }
-    return json.dumps({"name": "big", "lockfileVersion": 3, "requires": True, "packages": packages}, indent=2)
+        deps = ",\n".join(f'        "p{j}": "^1"' for j in rng.sample(range(n), rng.randint(0, 5)))
+        parts.append(
+            f',\n    "node_modules/p{i}": {{\n      "version": "1.0.0",\n'
+            f'      "resolved": "https://registry.npmjs.org/p{i}/-/p{i}-1.0.0.tgz",\n'
+            f'      "integrity": "sha512-{i:040d}",\n      "license": "MIT",\n'
+            f'      "dependencies": {{\n{deps}\n      }}\n    }}'
+        )
+    parts.append("\n  }\n}\n")
+    return "".join(parts)
 
 
 @pytest.mark.slow
@@ -228,11 +315,12 @@ def test_hundred_thousand_packages_in_a_few_seconds(tmp_path: Path) -> None:
     text = big_lockfile(100_000)
     path = tmp_path / "package-lock.json"
     path.write_text(text)
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: the suite may share the machine
     graph = load(path)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert len(graph.packages) == 100_001
-    assert elapsed < 8, f"{elapsed:.2f}s"
+    assert sum(len(v) for v in graph.edges.values()) > 200_000
+    assert elapsed < 12, f"{elapsed:.2f}s"
 
 
 # --- property: mutated real lockfiles -------------------------------------------------
@@ -261,7 +349,9 @@ WRONG = st.one_of(
     st.dictionaries(st.text(max_size=3), st.integers(0, 3), max_size=2),
 )
 
-PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+PROPERTY = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 def _must_be_graph_or_lockfile_error(tmp_path: Path, text: str) -> None:
@@ -279,7 +369,14 @@ def test_truncated_anywhere(tmp_path: Path, seed: int, frac: float) -> None:
 
 
 @PROPERTY
-@given(seed=st.sampled_from(range(len(SEEDS))), flips=st.lists(st.tuples(st.floats(0, 1), st.characters()), min_size=1, max_size=8))
+@given(
+    seed=st.sampled_from(range(len(SEEDS))),
+    flips=st.lists(
+        st.tuples(st.floats(0, 1), st.characters(exclude_categories=["Cs"])),
+        min_size=1,
+        max_size=8,
+    ),
+)
 def test_flipped_characters(tmp_path: Path, seed: int, flips: list[tuple[float, str]]) -> None:
     chars = list(SEED_TEXTS[seed])
     for where, char in flips:

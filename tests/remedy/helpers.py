@@ -91,7 +91,7 @@ def vinfo(
     deprecated: str | None = None,
     tarball: str | None = None,
 ) -> VersionInfo:
-    info = VersionInfo(
+    return VersionInfo(
         version=version,
         published=AS_OF - timedelta(days=days_before),
         dependencies=dict(deps or {}),
@@ -100,12 +100,8 @@ def vinfo(
         hashes=hashes,
         install_scripts=dict(scripts or {}),
         deprecated=deprecated,
+        tarball=tarball,
     )
-    if tarball is not None and hasattr(info, "tarball"):
-        from dataclasses import replace
-
-        info = replace(info, tarball=tarball)  # type: ignore[call-arg]
-    return info
 
 
 def meta(

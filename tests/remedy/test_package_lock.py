@@ -383,3 +383,15 @@ def test_bundled_dependencies_are_not_rewritten_but_kept(tmp_path: Path) -> None
         "b"
     ]  # carried, not in registry data
     assert "node_modules/a/node_modules/b" in packages  # ships inside a: never "unreachable"
+
+
+def test_the_registry_tarball_url_is_used_when_known(tmp_path: Path) -> None:
+    project = demo_copy(tmp_path)
+    mirror = "https://mirror.example/npm/axios/-/axios-1.14.0.tgz"
+    md = axios_metadata()
+    axios = md[("npm", "axios")]
+    assert not isinstance(axios, type(None))
+    info = replace(axios.versions["1.14.0"], tarball=mirror)  # type: ignore[union-attr]
+    md[("npm", "axios")] = replace(axios, versions={**axios.versions, "1.14.0": info})  # type: ignore[union-attr,arg-type]
+    _graph, (change,) = _export(project, axios_verdicts(), md)
+    assert json.loads(change.after)["packages"]["node_modules/axios"]["resolved"] == mirror

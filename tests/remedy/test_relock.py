@@ -159,34 +159,38 @@ def test_uv_relock_adds_constraint_dependencies_to_the_copy(tmp_path: Path) -> N
     assert outcome.gone == (bad,)
 
 
-@pytest.mark.npm
-def test_cli_relock_with_the_real_npm_against_a_loopback_registry(tmp_path: Path) -> None:
-    npm = tool("npm")
-    if npm is None:
-        pytest.skip("npm is not on PATH")
-    os.environ.setdefault("npm_config_update_notifier", "false")
+def test_cli_relock_prints_the_summary_after_the_diff(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import depview.remedy.relock as relock_module
+
     project = demo_copy(tmp_path)
     lock = project / "package-lock.json"
     untouched = _snapshot(project)
-    with RegistryServer(DEMO_SNAPSHOT) as server:
-        conf = settings(npm_registry=server.url + "/")
-        ns = argparse.Namespace(format="npm-overrides", output=None, level=Level.HIGH, dry_run=True,
-                                apply=False, relock=True)  # fmt: skip
-        out, err = io.StringIO(), io.StringIO()
-        env_cache = os.environ.get("npm_config_cache")
-        os.environ["npm_config_cache"] = str(tmp_path / ".npm-cache")
-        try:
-            code = run_export(ns, lockfile=lock, graph=load(lock), settings=conf,
-                              analysis=analysis(axios_verdicts(), axios_metadata()), stdout=out, stderr=err)  # fmt: skip
-        finally:
-            if env_cache is None:
-                os.environ.pop("npm_config_cache", None)
-            else:
-                os.environ["npm_config_cache"] = env_cache
-        assert server.count("/axios") >= 1
+    graph = load(lock)
+    expected = build_export(
+        graph, lock, analysis(axios_verdicts(), axios_metadata()), settings(), fmt="npm-overrides"
+    )
+    relocked = build_export(graph, lock, analysis(axios_verdicts(), axios_metadata()), settings())
+    runner = FakeRunner("package-lock.json", relocked.files[0].after)
+    real = relock_module.relock
+    monkeypatch.setattr(
+        relock_module,
+        "relock",
+        lambda result, graph, conf: real(result, graph, conf, runner=runner, which=lambda n: n),
+    )
+    ns = argparse.Namespace(format="npm-overrides", output=None, level=Level.HIGH, dry_run=True,
+                            apply=False, relock=True)  # fmt: skip
+    out, err = io.StringIO(), io.StringIO()
+    code = run_export(ns, lockfile=lock, graph=graph, settings=settings(),
+                      analysis=analysis(axios_verdicts(), axios_metadata()), stdout=out, stderr=err)  # fmt: skip
     assert code == 0, err.getvalue()
     text = out.getvalue()
     assert text.startswith("--- a/package.json")  # the dry-run diff, then the relock summary
+    ((argv, _cwd, seen),) = runner.calls
+    assert json.loads(seen["package.json"]) == json.loads(
+        expected.files[0].after
+    )  # overrides applied in the copy
     assert (
         "npm re-locked a temporary copy: npm install --package-lock-only --ignore-scripts" in text
     )
@@ -241,3 +245,31 @@ def test_npm_relocking_the_rewritten_lockfile_changes_nothing(tmp_path: Path) ->
     assert outcome.ok
     # npm drops `resolved` for a non-default registry; everything else is what we wrote.
     assert _without_resolved(outcome.lockfile_text) == _without_resolved(result.files[0].after)
+
+
+@pytest.mark.parametrize(
+    "pyproject",
+    [
+        '[project]\nname = "x"\n',
+        '[project]\nname = "x"\n\n[tool.uv]  # settings\ndev-dependencies = []\n\n[tool.other]\na = 1\n',
+        '[project]\r\nname = "x"\r\n\r\n[tool.uv]\r\npackage = false\r\n',
+    ],
+)
+def test_constraint_dependencies_go_into_the_copys_tool_uv_table(
+    tmp_path: Path, pyproject: str
+) -> None:
+    import tomllib
+
+    from depview.remedy.relock import _add_uv_constraints
+
+    path = tmp_path / "pyproject.toml"
+    path.write_bytes(pyproject.encode())
+    _add_uv_constraints(path, ["a==1", 'b==2 ; python_version < "3.10"'])
+    data = tomllib.loads(path.read_text())
+    assert data["tool"]["uv"]["constraint-dependencies"] == [
+        "a==1",
+        'b==2 ; python_version < "3.10"',
+    ]
+    assert data["project"]["name"] == "x"
+    with pytest.raises(ExportError, match="already has constraint-dependencies"):
+        _add_uv_constraints(path, ["a==1"])

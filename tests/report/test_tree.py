@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,7 @@ def pid(name: str, version: str = "1.0.0") -> PackageId:
 
 
 def graph(
-    edges: dict[str, list[str | tuple[str, EdgeKind]]],
+    edges: Mapping[str, Sequence[str | tuple[str, EdgeKind]]],
     *,
     roots: tuple[str, ...] = ("app",),
     workspaces: tuple[str, ...] = (),

@@ -213,3 +213,26 @@ def test_trusted_pipeline_publishes_a_new_install_hook() -> None:
 def test_benign_twin_pipeline_release() -> None:
     verdict = judge(_pipeline({}), "8.3.12")
     assert verdict.level is Level.MEDIUM and verdict.kinds() == {"recent-publish"}
+
+
+# --------------------------------------------------------------------------- PyPI: a dormant project taken over (ctx, 2022)
+
+
+def _sdist_project(last_age_days: float, gap_days: float) -> Any:
+    releases = [
+        (f"0.1.{i}", ago(last_age_days + gap_days + 300 * (3 - i)), False, False) for i in range(3)
+    ]
+    return _pypi_docs([*releases, ("0.2.2", ago(last_age_days), False, False)])
+
+
+def test_pypi_dormant_project_revived_with_sdist() -> None:
+    verdict = judge(_sdist_project(last_age_days=1, gap_days=8 * 365), "0.2.2")
+    assert verdict.level >= Level.HIGH
+    assert {"recent-publish", "install-script"} <= verdict.kinds()
+    assert any("dormant" in c for c in verdict.combined)
+    assert verdict.suggestion is not None and verdict.suggestion.version == "0.1.2"
+
+
+def test_pypi_benign_twin_active_sdist_project() -> None:
+    verdict = judge(_sdist_project(last_age_days=3, gap_days=40), "0.2.2")
+    assert verdict.level <= Level.MEDIUM

@@ -73,7 +73,17 @@ ESC_ID_FILE = "GHSA-esc-id"
 ESC_ID = "GHSA-[bold]x\x1b[31m\u202e"
 
 #: Every name the lockfile holds (as keys or ``name`` fields).
-NAMES = (META, CLICK, LINK_NAME, ANSI_NAME, BIDI_NAME, NUL_NAME, BIG_NAME, HOSTILE_VERSION_PKG, GIT_PKG)
+NAMES = (
+    META,
+    CLICK,
+    LINK_NAME,
+    ANSI_NAME,
+    BIDI_NAME,
+    NUL_NAME,
+    BIG_NAME,
+    HOSTILE_VERSION_PKG,
+    GIT_PKG,
+)
 
 
 def _integrity(seed: str) -> str:
@@ -98,7 +108,7 @@ def lockfile() -> dict[str, Any]:
     direct = {
         META: "^1.0.0",
         CLICK: "6.6.6",
-        LINK_NAME: "1.0.0",
+        "link-name": f"npm:{LINK_NAME}@1.0.0",  # an alias: the real name has '/' and ':'
         ANSI_NAME: "1.0.0",
         BIDI_NAME: "1.0.0",
         NUL_NAME: "1.0.0",
@@ -112,7 +122,7 @@ def lockfile() -> dict[str, Any]:
             META, "1.0.1", dependencies={CLICK: "^6.6.6"}, hasInstallScript=True
         ),
         f"node_modules/{CLICK}": entry(CLICK, "6.6.6", hasInstallScript=True),
-        # '/' in the name: the folder key cannot hold it, the entry's name field does.
+        # '/' in the name: the folder key cannot hold it, the aliased entry's name field does.
         "node_modules/link-name": entry("link-name", "1.0.0", name=LINK_NAME),
         f"node_modules/{ANSI_NAME}": entry("ansi", "1.0.0"),
         f"node_modules/{BIDI_NAME}": entry("bidi", "1.0.0", license=BIDI),
@@ -131,7 +141,11 @@ def lockfile() -> dict[str, Any]:
 
 
 def manifest() -> dict[str, Any]:
-    return {"name": "hostile-project", "version": "1.0.0", "dependencies": lockfile()["packages"][""]["dependencies"]}
+    return {
+        "name": "hostile-project",
+        "version": "1.0.0",
+        "dependencies": lockfile()["packages"][""]["dependencies"],
+    }
 
 
 def _person(name: str, email: str) -> dict[str, str]:
@@ -250,7 +264,10 @@ def advisory() -> dict[str, Any]:
             {
                 "package": {"ecosystem": "npm", "name": META},
                 "ranges": [
-                    {"type": "SEMVER", "events": [{"introduced": "1.0.1"}, {"fixed": "1.0.2" + MARKUP}]}
+                    {
+                        "type": "SEMVER",
+                        "events": [{"introduced": "1.0.1"}, {"fixed": "1.0.2" + MARKUP}],
+                    }
                 ],
                 "database_specific": {"source": HOSTILE},
             }
@@ -329,8 +346,6 @@ RAW_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 RAW_INVISIBLE = re.compile(r"[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
-
-
 # -- hand-made regression inputs, one folder per reader --------------------------------------------
 
 
@@ -339,7 +354,12 @@ def _nested_v1(depth: int) -> dict[str, Any]:
     inner: dict[str, Any] = {"version": "1.0.0"}
     for i in range(depth):
         inner = {"version": "1.0.0", "dependencies": {f"d{i}": inner}}
-    return {"name": "deep", "version": "1.0.0", "lockfileVersion": 1, "dependencies": {"top": inner}}
+    return {
+        "name": "deep",
+        "version": "1.0.0",
+        "lockfileVersion": 1,
+        "dependencies": {"top": inner},
+    }
 
 
 def _dumps_deep(doc: Any) -> str:
@@ -363,10 +383,19 @@ def regression_files() -> dict[str, str]:
         "version": "1.0.0",
         "lockfileVersion": 3,
         "packages": {
-            "": {"name": "t", "version": "1.0.0", "dependencies": {"../../x": "1", "/etc/passwd": "1"}},
+            "": {
+                "name": "t",
+                "version": "1.0.0",
+                "dependencies": {"../../x": "1", "/etc/passwd": "1"},
+            },
             "node_modules/../../x": {"version": "1.0.0", "name": "../../x"},
             "node_modules//etc/passwd": {"version": "1.0.0", "name": "/etc/passwd"},
-            "node_modules/..\\x": {"version": "1.0.0", "name": "..\\x", "link": True, "resolved": "../../../../etc"},
+            "node_modules/..\\x": {
+                "version": "1.0.0",
+                "name": "..\\x",
+                "link": True,
+                "resolved": "../../../../etc",
+            },
             "../../outside": {"version": "1.0.0"},
             "/abs/path": {"version": "1.0.0"},
         },
@@ -384,7 +413,10 @@ def regression_files() -> dict[str, str]:
         "npm-package-lock/wrong-types.json": json.dumps(wrong_types),
         "npm-package-lock/packages-is-list.json": '{"lockfileVersion": 2, "packages": [], "dependencies": 7}',
         "npm-package-lock/nul-and-escapes.json": json.dumps(
-            {"lockfileVersion": 3, "packages": {"": {}, "node_modules/\x00\x1b[2J": {"version": "\x00"}}}
+            {
+                "lockfileVersion": 3,
+                "packages": {"": {}, "node_modules/\x00\x1b[2J": {"version": "\x00"}},
+            }
         ),
         "yarn-lock/deep-indent.lock": "".join(" " * (2 * i) + f"k{i}:\n" for i in range(700)),
         "yarn-lock/unterminated-quote.lock": '# yarn lockfile v1\n\n"a@^1.0.0:\n  version "1.0.0\n',
@@ -402,14 +434,21 @@ def regression_files() -> dict[str, str]:
         "poetry-lock/traversal.lock": '[[package]]\nname = "../../x"\nversion = "1.0"\n[package.source]\ntype = "directory"\nurl = "/etc"\n',
         "pipfile-lock/deep.json": '{"default":' * 20_000 + "{}" + "}" * 20_000,
         "pipfile-lock/wrong-types.json": '{"_meta": [], "default": {"a": "1.0", "b": {"version": 3, "hashes": "x"}}, "develop": 7}',
-        "pipfile-lock/nul-names.json": json.dumps({"_meta": {}, "default": {"\x00\x1b[31m": {"version": "==1"}}}),
-        "pylock/deep-arrays.toml": 'lock-version = "1.0"\nx = ' + "[" * 50_000 + "]" * 50_000 + "\n",
+        "pipfile-lock/nul-names.json": json.dumps(
+            {"_meta": {}, "default": {"\x00\x1b[31m": {"version": "==1"}}}
+        ),
+        "pylock/deep-arrays.toml": 'lock-version = "1.0"\nx = '
+        + "[" * 50_000
+        + "]" * 50_000
+        + "\n",
         "pylock/wrong-types.toml": 'lock-version = 1\npackages = [{name = [], version = {}, wheels = "x"}]\n',
         "pylock/traversal.toml": 'lock-version = "1.0"\ncreated-by = "x"\n[[packages]]\nname = "../../x"\nversion = "1"\n[packages.directory]\npath = "/etc"\n',
         "requirements/continuations.txt": "a==1 \\\n" * 10_000 + "b==2\n",
         "requirements/include-self.txt": "-r requirements.txt\n-c requirements.txt\na==1\n",
         "requirements/include-outside.txt": "-r ../../../../../../etc/hostname\n-r /dev/zero\n-r /proc/self/environ\n",
-        "requirements/hostile-lines.txt": "\x00==1\n\x1b[31mred==1\n[bold]x==1\n\u202eevil==1\nx==" + "9" * 5000 + "\n",
+        "requirements/hostile-lines.txt": "\x00==1\n\x1b[31mred==1\n[bold]x==1\n\u202eevil==1\nx=="
+        + "9" * 5000
+        + "\n",
     }
 
 

@@ -108,7 +108,11 @@ def _candidate(path: Path) -> str | None:
         if any(fnmatchcase(path.name, pat) for pat in reader.filenames):
             return name
     rel = str(path.relative_to(DATA)).lower()
-    if path.suffix in (".gz", ".md") or "oracle" in path.name or path.name in ("SOURCE.txt", "expected.json"):
+    if (
+        path.suffix in (".gz", ".md")
+        or "oracle" in path.name
+        or path.name in ("SOURCE.txt", "expected.json")
+    ):
         return None
     for hint, reader_name in _HINTS:
         if hint in rel:
@@ -121,7 +125,9 @@ def filename_for(reader: str) -> str:
     for pattern in READERS[reader].filenames:
         if "*" not in pattern:
             return pattern
-    return {"requirements": "requirements.txt"}.get(reader, READERS[reader].filenames[0].replace("*", "x"))
+    return {"requirements": "requirements.txt"}.get(
+        reader, READERS[reader].filenames[0].replace("*", "x")
+    )
 
 
 @functools.cache
@@ -221,7 +227,7 @@ def _text_mutation(text: str, c: Chooser) -> str:
         if not text:
             return c.choice(HOSTILE_TOKENS)
         at = c.integer(0, len(text) - 1)
-        char = c.choice(("\x00", "\x7f", "\u2028", "\ud7ff", "\"", "{", "[", ":", "\n", "0", "a"))
+        char = c.choice(("\x00", "\x7f", "\u2028", "\ud7ff", '"', "{", "[", ":", "\n", "0", "a"))
         return text[:at] + char + text[at + 1 :]
     # op 7: repeat the whole document (a second document / duplicated tables)
     return text + "\n" + text
@@ -399,7 +405,9 @@ def check(reader: str, text: str, *, slow: float = SLOW) -> str:
     except LockfileError as exc:
         message = str(exc)
         if "\n" in exc.one_line() or not message:
-            raise Crash(reader, text, f"LockfileError message is not one line: {message!r}") from None
+            raise Crash(
+                reader, text, f"LockfileError message is not one line: {message!r}"
+            ) from None
         outcome = "error"
     except RecursionError:
         raise Crash(reader, text, "RecursionError") from None

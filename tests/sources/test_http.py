@@ -198,3 +198,21 @@ async def test_osv_paging_and_detail_failure(tmp_path: Path) -> None:
     placeholder = by_id["MAL-2026-2307"]
     assert placeholder.malicious and "details unavailable" in placeholder.summary
     assert any("MAL-2026-2307" in e.message for e in result.errors)
+
+
+async def test_a_bug_in_normalisation_is_contained(
+    server: RegistryServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from depview.sources import clients
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise KeyError("bug")
+
+    monkeypatch.setattr(clients, "normalize_packument", boom)
+    monkeypatch.setattr(clients, "normalize_osv", boom)
+    result = await run_sources(
+        settings_for(server, tmp_path, no_cache=True), [PackageId("npm", "axios", "1.14.1")]
+    )
+    assert result.unavailable() == {"axios": "internal error (KeyError)"}
+    advisories = result.advisories[PackageId("npm", "axios", "1.14.1")]
+    assert isinstance(advisories, Unavailable) and "internal error" in advisories.reason

@@ -73,7 +73,11 @@ def demo_verdicts(graph: DependencyGraph) -> dict[PackageId, Verdict]:
                 Level.HIGH,
                 "a maintainer's e-mail changed at this version",
                 "jasonsaayman's e-mail changed from jasonsaayman@gmail.com to ifstap@proton.me",
-                {"maintainer": "jasonsaayman", "before": "jasonsaayman@gmail.com", "after": "ifstap@proton.me"},
+                {
+                    "maintainer": "jasonsaayman",
+                    "before": "jasonsaayman@gmail.com",
+                    "after": "ifstap@proton.me",
+                },
             ),
             Finding(
                 "provenance-dropped",
@@ -99,7 +103,8 @@ def demo_verdicts(graph: DependencyGraph) -> dict[PackageId, Verdict]:
             ),
         ),
         suggestion=Suggestion(
-            "1.14.0", "the newest release before 1.14.1 published with provenance by trusted publishing"
+            "1.14.0",
+            "the newest release before 1.14.1 published with provenance by trusted publishing",
         ),
         published=published,
         publisher="jasonsaayman",
@@ -131,7 +136,9 @@ def demo_verdicts(graph: DependencyGraph) -> dict[PackageId, Verdict]:
                 {"published": datetime(2026, 3, 30, 23, 59, 12, tzinfo=UTC), "cooldown_days": 7},
             ),
         ),
-        suggestion=Suggestion(None, "no clean version exists: remove it (it arrived with axios 1.14.1)"),
+        suggestion=Suggestion(
+            None, "no clean version exists: remove it (it arrived with axios 1.14.1)"
+        ),
         published=datetime(2026, 3, 30, 23, 59, 12, tzinfo=UTC),
         publisher="nrwise",
     )
@@ -159,7 +166,13 @@ def demo_verdicts(graph: DependencyGraph) -> dict[PackageId, Verdict]:
                 Level.LOW,
                 10,
                 findings=(
-                    Finding("recent-publish", Level.LOW, "published recently", "inside the 7-day cooldown", {}),
+                    Finding(
+                        "recent-publish",
+                        Level.LOW,
+                        "published recently",
+                        "inside the 7-day cooldown",
+                        {},
+                    ),
                 ),
                 published=AS_OF - timedelta(days=3),
             )
@@ -173,7 +186,7 @@ def demo_analyzer() -> StaticAnalyzer:
 
 def real_pipeline_available() -> bool:
     try:
-        import depview.risk.engine  # noqa: F401
+        import depview.risk.engine
         import depview.sources.factory  # noqa: F401
     except ImportError:
         return False

@@ -41,7 +41,12 @@ WS = pid("web", "0.1.0")
 def small_graph(path: str = "/tmp/project/package-lock.json") -> DependencyGraph:
     """app -> alpha, beta, evil, gamma; alpha -> shared -> leaf; beta -> shared (deduped);
     gamma -> alpha (cycle back up: deduped); workspace web -> beta, zeta."""
-    alpha, beta, evil, gamma = pid("alpha"), pid("beta", "2.0.0"), pid("evil", "6.6.6"), pid("gamma")
+    alpha, beta, evil, gamma = (
+        pid("alpha"),
+        pid("beta", "2.0.0"),
+        pid("evil", "6.6.6"),
+        pid("gamma"),
+    )
     shared, leaf, zeta = pid("shared", "3.1.0"), pid("leaf"), pid("zeta")
     packages = [
         Package(ROOT, source=Source(SourceKind.ROOT)),
@@ -107,7 +112,11 @@ def verdicts_for(graph: DependencyGraph) -> dict[PackageId, Verdict]:
         beta,
         Level.MEDIUM,
         40,
-        findings=(Finding("install-script", Level.MEDIUM, "runs an install script", "node-gyp rebuild", {}),),
+        findings=(
+            Finding(
+                "install-script", Level.MEDIUM, "runs an install script", "node-gyp rebuild", {}
+            ),
+        ),
     )
     return out
 
@@ -264,7 +273,10 @@ def chain_graph(n: int, *, fanout: int = 3, direct: int = 40) -> DependencyGraph
     root = pid("bigapp", "1.0.0")
     ids = [pid(f"pkg-{i:05d}", f"{i % 7}.{i % 11}.{i % 5}") for i in range(n)]
     packages = [Package(root, source=Source(SourceKind.ROOT))]
-    packages += [Package(p, integrity=f"sha512-{i}", has_install_script=i % 97 == 0) for i, p in enumerate(ids)]
+    packages += [
+        Package(p, integrity=f"sha512-{i}", has_install_script=i % 97 == 0)
+        for i, p in enumerate(ids)
+    ]
     edges: dict[PackageId, list[Edge]] = {root: [Edge(p) for p in ids[:direct]]}
     for i, p in enumerate(ids):
         kids = []

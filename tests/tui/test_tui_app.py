@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import time
 import tomllib
 import types
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.text import Text
+from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.widgets import Input, OptionList, RadioButton, Static
 
-from depview.model import Package, PackageId, Source, SourceKind, build_graph
 from depview.model import Edge as E
+from depview.model import Package, PackageId, Source, SourceKind, build_graph
 from depview.report.model import TriageMark
 from depview.risk.model import Level, Verdict
 from depview.tui.app import DepviewApp, help_sections
@@ -40,24 +43,49 @@ ALPHA = pid("alpha")
 SHARED = pid("shared", "3.1.0")
 
 
+def scr(app: DepviewApp) -> Any:
+    """The active screen, untyped (each assert narrows it afresh)."""
+    return app.screen
+
+
+def focused(app: DepviewApp) -> Any:
+    return app.focused
+
+
+def level_of(app: DepviewApp) -> Any:
+    return app.session.min_level
+
+
 def tree_of(app: DepviewApp) -> DependencyTree:
     return app.main_screen.dep_tree
 
 
+def plain(label: object) -> str:
+    return label.plain if isinstance(label, Text) else str(label)
+
+
 def labels(app: DepviewApp) -> list[str]:
     tree = tree_of(app)
-    return [line.node.label.plain for line in tree._tree_lines]
+    return [plain(line.node.label) for line in tree._tree_lines]
 
 
 def label_of(app: DepviewApp, target: PackageId) -> str:
     nodes = tree_of(app).nodes_for(target)
     assert nodes, f"{target} is not built"
-    return str(nodes[0].label.plain)
+    return plain(nodes[0].label)
 
 
 async def settle(app: DepviewApp, pilot: Any) -> None:
     await app.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def wait_until(pilot: Any, condition: Any, timeout: float = 10.0) -> None:
+    """Pause until ``condition()`` holds (for the palette's debounced search)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition never held"
+        await pilot.pause(0.05)
 
 
 # -- opening ---------------------------------------------------------------------------
@@ -123,7 +151,7 @@ async def test_expand_lazily_and_deduped_jump(make: MakeApp) -> None:
 def label_of_node(tree: DependencyTree) -> str:
     node = tree.cursor_node
     assert node is not None
-    return str(node.label.plain)
+    return plain(node.label)
 
 
 async def test_workspace_is_a_separate_root(make: MakeApp) -> None:
@@ -180,6 +208,50 @@ async def test_streaming_batches_update_labels_in_place(make: MakeApp, graph: An
         assert "enriched" in screen_text(app)
 
 
+async def test_streaming_keeps_scroll_and_cursor_on_a_long_tree(tmp_path: Path) -> None:
+    g = chain_graph(600, direct=120)
+    ids = sorted(p.id for p in g.dependencies())
+    batches = [
+        {pid_: Verdict(pid_, Level.LOW if i % 3 else Level.NONE, 5) for pid_ in ids[i::4]}
+        for i in range(4)
+    ]
+    stub = StreamingAnalyzer(batches)
+    from depview.tui.app import make_app
+
+    app = make_app(
+        g, tmp_path / "package-lock.json", SETTINGS, analyzer=stub, triage_file=tmp_path / "t.toml"
+    )
+    app.ui_interval = 0.0
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        tree = tree_of(app)
+        await pilot.press("pagedown", "pagedown", "down", "right")
+        await pilot.pause()
+        scroll, cursor, node = tree.scroll_offset.y, tree.cursor_line, tree.cursor_node
+        assert scroll > 0
+        for _ in range(5):
+            await stub.step()
+            await pilot.pause()
+        await settle(app, pilot)
+        assert app.session.finished
+        assert (tree.scroll_offset.y, tree.cursor_line, tree.cursor_node) == (scroll, cursor, node)
+        assert not any(label.startswith("…") for label in labels(app))
+
+
+async def test_throttled_updates_arrive(make: MakeApp, graph: Any) -> None:
+    """With the default 50 ms throttle, a batch shows up within a few frames."""
+    stub = StreamingAnalyzer([verdicts_for(graph), {}])
+    app = make(stub, ui_interval=0.05)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await stub.step()
+        await wait_until(pilot, lambda: label_of(app, EVIL).startswith("‼"), timeout=5)
+        assert not app.session.finished
+        await stub.step()
+        await stub.step()
+        await settle(app, pilot)
+
+
 async def test_typing_is_not_blocked_while_waiting(make: MakeApp) -> None:
     stub = StreamingAnalyzer([{}])
     app = make(stub)
@@ -202,8 +274,8 @@ async def test_failing_analyzer_shows_unknown(make: MakeApp) -> None:
         tree_of(app).reveal((EVIL,))
         await pilot.press("enter")
         await pilot.pause()
-        assert isinstance(app.screen, DetailScreen)
-        findings = str(app.screen.query_one("#findings", Static).render())
+        assert isinstance(scr(app), DetailScreen)
+        findings = str(scr(app).query_one("#findings", Static).render())
         assert "connection refused" in findings and "not the same as safe" in findings
 
 
@@ -215,7 +287,7 @@ async def test_unknown_verdicts_and_errors_visible(make: MakeApp) -> None:
         assert "7 errors" in screen_text(app)
         await pilot.press("enter")
         await pilot.pause()
-        screen = app.screen
+        screen = scr(app)
         assert isinstance(screen, DetailScreen)
         errors = str(screen.query_one("#errors", Static).render())
         assert "timed out after 10 s" in errors
@@ -231,7 +303,7 @@ async def test_search_jumps_and_escape_restores(make: MakeApp) -> None:
         await settle(app, pilot)
         tree = tree_of(app)
         await pilot.press("slash")
-        assert isinstance(app.focused, Input)
+        assert isinstance(focused(app), Input)
         await pilot.press("l", "e", "a")
         await pilot.pause()
         assert tree.current_pid() == pid("leaf")  # built lazily on the way
@@ -242,7 +314,7 @@ async def test_search_jumps_and_escape_restores(make: MakeApp) -> None:
         assert "no match" in screen_text(app)
         await pilot.press("escape")
         await pilot.pause()
-        assert tree.current_pid() == ALPHA and app.focused is tree
+        assert tree.current_pid() == ALPHA and focused(app) is tree
         await pilot.press("slash", "e")
         await pilot.pause()
         first = tree.current_pid()
@@ -251,7 +323,7 @@ async def test_search_jumps_and_escape_restores(make: MakeApp) -> None:
         assert tree.current_pid() != first
         await pilot.press("enter")
         await pilot.pause()
-        assert app.focused is tree and not app.main_screen.has_class("-searching")
+        assert focused(app) is tree and not app.main_screen.has_class("-searching")
 
 
 async def test_filter_cycles_and_prunes(make: MakeApp) -> None:
@@ -260,16 +332,16 @@ async def test_filter_cycles_and_prunes(make: MakeApp) -> None:
         await settle(app, pilot)
         await pilot.press("f")  # low
         await pilot.pause()
-        assert app.session.min_level is Level.LOW
+        assert level_of(app) is Level.LOW
         assert [r.split()[1] for r in labels(app)] == ["beta", "evil", "web"]
         assert "filter ≥ low" in screen_text(app)
         await pilot.press("f", "f", "f")  # medium, high, critical
         await pilot.pause()
-        assert app.session.min_level is Level.CRITICAL
+        assert level_of(app) is Level.CRITICAL
         assert [r.split()[1] for r in labels(app)] == ["evil"]
         await pilot.press("f")
         await pilot.pause()
-        assert app.session.min_level is None
+        assert level_of(app) is None
         assert len(labels(app)) == 5
 
 
@@ -301,7 +373,13 @@ async def test_next_risky_reaches_unbuilt_nodes() -> None:
     verdicts[deep] = Verdict(deep, Level.HIGH, 70)
     from depview.tui.app import make_app
 
-    app = make_app(g, Path("/nonexistent/package-lock.json"), SETTINGS, analyzer=StaticAnalyzer(verdicts), triage_file=Path("/nonexistent/t.toml"))
+    app = make_app(
+        g,
+        Path("/nonexistent/package-lock.json"),
+        SETTINGS,
+        analyzer=StaticAnalyzer(verdicts),
+        triage_file=Path("/nonexistent/t.toml"),
+    )
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(app, pilot)
         tree = tree_of(app)
@@ -350,7 +428,7 @@ async def test_detail_screen_explains_everything(make: MakeApp) -> None:
         tree_of(app).reveal((EVIL,))
         await pilot.press("enter")
         await pilot.pause()
-        screen = app.screen
+        screen = scr(app)
         assert isinstance(screen, DetailScreen)
 
         def part(name: str) -> str:
@@ -381,11 +459,11 @@ async def test_detail_screen_explains_everything(make: MakeApp) -> None:
         # a "why is it here" path jumps back to the tree.
         await pilot.press("w", "enter")
         await pilot.pause()
-        assert app.screen is app.main_screen
+        assert scr(app) is app.main_screen
         assert tree_of(app).current_pid() == EVIL
         await pilot.press("enter", "escape")
         await pilot.pause()
-        assert app.screen is app.main_screen
+        assert scr(app) is app.main_screen
 
 
 async def test_why_paths_jump_through_deduped_rows(make: MakeApp) -> None:
@@ -394,7 +472,7 @@ async def test_why_paths_jump_through_deduped_rows(make: MakeApp) -> None:
         await settle(app, pilot)
         app.open_detail(pid("leaf"))
         await pilot.pause()
-        screen = app.screen
+        screen = scr(app)
         assert isinstance(screen, DetailScreen)
         why = screen.query_one("#why", OptionList)
         assert why.option_count == 2  # alpha > shared > leaf, beta > shared > leaf
@@ -402,7 +480,7 @@ async def test_why_paths_jump_through_deduped_rows(make: MakeApp) -> None:
         why.highlighted = 1
         await pilot.press("enter")
         await pilot.pause()
-        assert app.screen is app.main_screen
+        assert scr(app) is app.main_screen
         data = tree_of(app).current()
         assert data is not None and data.pid == pid("leaf")
 
@@ -415,10 +493,10 @@ async def test_mouse_click_highlights_then_opens(make: MakeApp) -> None:
         await pilot.click(DependencyTree, offset=(6, 2))  # third row: evil
         await pilot.pause()
         assert tree.current_pid() == EVIL
-        assert app.screen is app.main_screen
+        assert scr(app) is app.main_screen
         await pilot.click(DependencyTree, offset=(6, 2))
         await pilot.pause()
-        assert isinstance(app.screen, DetailScreen)
+        assert isinstance(scr(app), DetailScreen)
 
 
 # -- triage --------------------------------------------------------------------------------------------------
@@ -432,22 +510,26 @@ async def test_triage_create_edit_expire_remove(make: MakeApp, tmp_path: Path) -
         tree_of(app).reveal((EVIL,))
         await pilot.press("t")
         await pilot.pause()
-        dialog = app.screen
+        dialog = scr(app)
         assert isinstance(dialog, TriageDialog)
         await pilot.click("#state-accepted")
         dialog.query_one("#triage-note", Input).value = "vendor confirmed [red]ok[/red]"
         await pilot.click("#triage-save")
         await pilot.pause()
-        assert app.screen is app.main_screen
+        assert scr(app) is app.main_screen
         data = tomllib.loads(triage_file.read_text(encoding="utf-8"))
         assert data["package"] == [
-            {"purl": "pkg:npm/evil@6.6.6", "state": "accepted", "note": "vendor confirmed [red]ok[/red]"}
+            {
+                "purl": "pkg:npm/evil@6.6.6",
+                "state": "accepted",
+                "note": "vendor confirmed [red]ok[/red]",
+            }
         ]
         assert label_of(app, EVIL).endswith("[accepted]")
         # edit: the dialog comes back filled in
         await pilot.press("t")
         await pilot.pause()
-        dialog = app.screen
+        dialog = scr(app)
         assert isinstance(dialog, TriageDialog)
         assert dialog.query_one("#triage-note", Input).value == "vendor confirmed [red]ok[/red]"
         assert dialog.query_one("#state-accepted", RadioButton).value
@@ -455,7 +537,7 @@ async def test_triage_create_edit_expire_remove(make: MakeApp, tmp_path: Path) -
         dialog.query_one("#triage-expires", Input).value = "not a date"
         await pilot.click("#triage-save")
         await pilot.pause()
-        assert app.screen is dialog  # bad date: stays, says why
+        assert scr(app) is dialog  # bad date: stays, says why
         assert "not a date" in str(dialog.query_one("#triage-error", Static).render())
         dialog.query_one("#triage-expires", Input).value = "2026-01-01"  # before as-of
         await pilot.click("#triage-save")
@@ -489,11 +571,11 @@ async def test_triage_from_detail_and_loaded_marks(make: MakeApp, tmp_path: Path
         tree_of(app).reveal((BETA,))
         await pilot.press("enter", "t")
         await pilot.pause()
-        assert isinstance(app.screen, TriageDialog)
+        assert isinstance(scr(app), TriageDialog)
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert isinstance(app.screen, DetailScreen)
-        assert "[investigate]" in str(app.screen.query_one("#detail-title", Static).render())
+        assert isinstance(scr(app), DetailScreen)
+        assert "[investigate]" in str(scr(app).query_one("#detail-title", Static).render())
 
 
 async def test_broken_triage_file_is_not_overwritten(make: MakeApp, tmp_path: Path) -> None:
@@ -504,17 +586,25 @@ async def test_broken_triage_file_is_not_overwritten(make: MakeApp, tmp_path: Pa
         await settle(app, pilot)
         await pilot.press("t")
         await pilot.pause()
-        assert app.screen is app.main_screen
+        assert scr(app) is app.main_screen
         assert bad.read_text(encoding="utf-8") == "this is = = not toml"
         assert app.session.triage_error is not None
 
 
-async def test_demo_triage_goes_to_state_dir(graph: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_demo_triage_goes_to_state_dir(
+    graph: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from depview.tui.app import demo_triage_file, make_app
 
     monkeypatch.setenv("DEPVIEW_DEMO_STATE_DIR", str(tmp_path / "state"))
     assert demo_triage_file() == tmp_path / "state" / ".depview-triage.toml"
-    app = make_app(graph, tmp_path / "pkg" / "package-lock.json", SETTINGS, analyzer=StaticAnalyzer(verdicts_for(graph)), demo=True)
+    app = make_app(
+        graph,
+        tmp_path / "pkg" / "package-lock.json",
+        SETTINGS,
+        analyzer=StaticAnalyzer(verdicts_for(graph)),
+        demo=True,
+    )
     assert app.session.triage_file == tmp_path / "state" / ".depview-triage.toml"
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(app, pilot)
@@ -526,27 +616,33 @@ async def test_demo_triage_goes_to_state_dir(graph: Any, tmp_path: Path, monkeyp
 # -- export ------------------------------------------------------------------------------------------------------
 
 
-async def test_export_unavailable_without_remedy(make: MakeApp, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_export_unavailable_without_remedy(
+    make: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("depview.tui.screens.export.load_remedy", lambda: None)
     app = make()
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(app, pilot)
         await pilot.press("e")
         await pilot.pause()
-        assert isinstance(app.screen, ExportScreen)
+        assert isinstance(scr(app), ExportScreen)
         assert "export unavailable" in screen_text(app)
         await pilot.press("y")  # nothing to confirm
         await pilot.press("n")
         await pilot.pause()
-        assert app.screen is app.main_screen
+        assert scr(app) is app.main_screen
 
 
 def fake_remedy(calls: list[Any], tmp_path: Path) -> Any:
-    change = types.SimpleNamespace(path=tmp_path / "package-lock.json", before="a\n", after="b\n", changed=True)
+    change = types.SimpleNamespace(
+        path=tmp_path / "package-lock.json", before="a\n", after="b\n", changed=True
+    )
     result = types.SimpleNamespace(files=(change,), notes=("note [b]literal[/b]",))
 
     def build_export(graph: Any, lockfile: Path, analysis: Any, settings: Any, **kw: Any) -> Any:
-        calls.append(("build", lockfile, sorted(analysis.verdicts), kw["level"], dict(kw["triage"])))
+        calls.append(
+            ("build", lockfile, sorted(analysis.verdicts), kw["level"], dict(kw["triage"]))
+        )
         return result
 
     def write_export(res: Any, *, output: Any, apply: bool) -> list[Path]:
@@ -555,21 +651,27 @@ def fake_remedy(calls: list[Any], tmp_path: Path) -> Any:
 
     return types.SimpleNamespace(
         build_export=build_export,
-        unified_diff=lambda res: "--- a/package-lock.json\n+++ b/package-lock.json\n@@ -1 +1 @@\n-a\n+b\n",
+        unified_diff=lambda res: (
+            "--- a/package-lock.json\n+++ b/package-lock.json\n@@ -1 +1 @@\n-a\n+b\n"
+        ),
         write_export=write_export,
         summary=lambda res: ["pin evil@6.6.6 -> 6.6.5 (critical)"],
     )
 
 
-async def test_export_shows_diff_then_writes_on_confirm(make: MakeApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_export_shows_diff_then_writes_on_confirm(
+    make: MakeApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls: list[Any] = []
-    monkeypatch.setattr("depview.tui.screens.export.load_remedy", lambda: fake_remedy(calls, tmp_path))
+    monkeypatch.setattr(
+        "depview.tui.screens.export.load_remedy", lambda: fake_remedy(calls, tmp_path)
+    )
     app = make()
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(app, pilot)
         await pilot.press("e")
         await pilot.pause()
-        await app.screen.workers.wait_for_complete()
+        await scr(app).workers.wait_for_complete()
         await pilot.pause()
         text = screen_text(app)
         assert "+b" in text and "-a" in text and "pin evil@6.6.6 -> 6.6.5" in text
@@ -584,15 +686,19 @@ async def test_export_shows_diff_then_writes_on_confirm(make: MakeApp, tmp_path:
         assert len([c for c in calls if c[0] == "write"]) == 1
 
 
-async def test_export_apply_and_demo_preview_only(make: MakeApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_export_apply_and_demo_preview_only(
+    make: MakeApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls: list[Any] = []
-    monkeypatch.setattr("depview.tui.screens.export.load_remedy", lambda: fake_remedy(calls, tmp_path))
+    monkeypatch.setattr(
+        "depview.tui.screens.export.load_remedy", lambda: fake_remedy(calls, tmp_path)
+    )
     app = make()
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(app, pilot)
         await pilot.press("e")
         await pilot.pause()
-        await app.screen.workers.wait_for_complete()
+        await scr(app).workers.wait_for_complete()
         await pilot.pause()
         await pilot.press("A")
         await pilot.pause()
@@ -603,7 +709,7 @@ async def test_export_apply_and_demo_preview_only(make: MakeApp, tmp_path: Path,
         await settle(demo, pilot)
         await pilot.press("e")
         await pilot.pause()
-        await demo.screen.workers.wait_for_complete()
+        await scr(demo).workers.wait_for_complete()
         await pilot.pause()
         await pilot.press("y")
         assert "preview only" in screen_text(demo)
@@ -623,7 +729,7 @@ async def test_export_failure_is_one_line(make: MakeApp, monkeypatch: pytest.Mon
         await settle(app, pilot)
         await pilot.press("e")
         await pilot.pause()
-        await app.screen.workers.wait_for_complete()
+        await scr(app).workers.wait_for_complete()
         await pilot.pause()
         assert "export failed: cannot pin: lockfile changed" in screen_text(app)
 
@@ -652,8 +758,8 @@ async def test_help_lists_every_key(make: MakeApp) -> None:
         await settle(app, pilot)
         await pilot.press("question_mark")
         await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
-        text = str(app.screen.query_one("#help-text", Static).render())
+        assert isinstance(scr(app), HelpScreen)
+        text = str(scr(app).query_one("#help-text", Static).render())
         for binding in every_binding():
             assert binding.description in text
             assert binding.tooltip in text
@@ -662,45 +768,50 @@ async def test_help_lists_every_key(make: MakeApp) -> None:
         assert "‼  critical" in text and "?  unknown" in text and "+dep" in text
         await pilot.press("question_mark")
         await pilot.pause()
-        assert app.screen is app.main_screen
+        assert scr(app) is app.main_screen
 
 
 async def test_command_palette_runs_actions_and_goes_to_packages(make: MakeApp) -> None:
     app = make()
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(app, pilot)
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        assert isinstance(app.screen, CommandPalette)
-        for ch in "next risky":
-            await pilot.press("space" if ch == " " else ch)
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
-        await pilot.pause()
-        assert app.screen is app.main_screen
+
+        async def run_command(query: str, first: str) -> None:
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            assert isinstance(scr(app), CommandPalette)
+            for ch in query:
+                await pilot.press("space" if ch == " " else ch)
+            options = scr(app).query_one(OptionList)
+            await wait_until(
+                pilot,
+                lambda: (
+                    options.option_count > 0 and first in str(options.get_option_at_index(0).prompt)
+                ),
+            )
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: scr(app) is app.main_screen)
+            await pilot.pause()
+
+        await run_command("next risky", "Next risky package")
         assert tree_of(app).current_pid() == BETA
-        await pilot.press("ctrl+p")
-        for ch in "leaf":
-            await pilot.press(ch)
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await run_command("leaf", "Go to leaf@1.0.0")
         assert tree_of(app).current_pid() == pid("leaf")
+        await run_command("sort by risk", "Sort by risk")
+        assert app.session.sort_mode == "risk"
 
 
 def test_command_table_covers_every_main_action() -> None:
     from depview.tui.commands import command_table
     from depview.tui.screens.main import MainScreen
 
-    app = DepviewApp.__new__(DepviewApp)
-    app.run_main = lambda action: action  # type: ignore[method-assign]
-    app.action_help = lambda: None  # type: ignore[method-assign]
-    app.action_quit = lambda: None  # type: ignore[method-assign]
-    actions = {str(cb()) for _n, _h, cb in command_table(app) if cb() is not None}
+    fake: Any = types.SimpleNamespace(
+        run_main=lambda action: action, action_help=lambda: None, action_quit=lambda: None
+    )
+    actions = {str(cb()) for _n, _h, cb in command_table(fake) if cb() is not None}
     for binding in MainScreen.BINDINGS:
-        assert isinstance(binding, type(MainScreen.BINDINGS[0]))
-        assert binding.action in actions | {"start_search"}, binding.action  # type: ignore[union-attr]
+        assert isinstance(binding, Binding)
+        assert binding.action in actions, binding.action
 
 
 async def test_quit(make: MakeApp) -> None:
@@ -728,7 +839,12 @@ async def test_hostile_names_render_as_plain_text(tmp_path: Path) -> None:
     )
     from depview.tui.app import make_app
 
-    app = make_app(g, tmp_path / "package-lock.json", SETTINGS, analyzer=StaticAnalyzer({nasty: Verdict(nasty, Level.LOW, 5)}))
+    app = make_app(
+        g,
+        tmp_path / "package-lock.json",
+        SETTINGS,
+        analyzer=StaticAnalyzer({nasty: Verdict(nasty, Level.LOW, 5)}),
+    )
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(app, pilot)
         text = screen_text(app)
@@ -786,7 +902,7 @@ async def test_root_only_graph_says_so(tmp_path: Path) -> None:
         assert "no dependencies in this lockfile" in screen_text(app)
         await pilot.press("enter", "n", "t", "s", "f")
         await pilot.pause()
-        assert app.screen is app.main_screen
+        assert scr(app) is app.main_screen
 
 
 def test_make_app_defaults_to_the_service(graph: Any, tmp_path: Path) -> None:

@@ -92,6 +92,7 @@ def check_demo(tmux: Tmux) -> None:
     assert "depview" not in tmux.run("list-sessions"), "q did not quit the app"
 
 
+@pytest.mark.skipif(real_pipeline_available(), reason="covered by the real demo below")
 def test_demo_stub_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
     """The app in a real terminal (precomputed verdicts): keys work, text is on screen."""
     start(tmux, tmp_path, "-m", "tests.tui.run_demo_stub")

@@ -88,9 +88,8 @@ def tarball_of(
     Derivation keeps the registry the lockfile already uses (a mirror stays a
     mirror): the old URL with its version swapped, else the public layout.
     """
-    url = getattr(info, "tarball", None) if info is not None else None
-    if isinstance(url, str) and url:
-        return url
+    if info is not None and info.tarball:
+        return info.tarball
     if old_url and old_version:
         suffix = f"-{old_version}.tgz"
         if old_url.endswith(suffix):

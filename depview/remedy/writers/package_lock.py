@@ -656,8 +656,11 @@ def write(
     plan: Plan, graph: DependencyGraph, lockfile: Path, metadata: MetadataMap
 ) -> list[FileChange]:
     """The rewritten package-lock.json (and any package.json whose range had to become exact)."""
-    if graph.ecosystem != "npm":
-        raise ExportError("--format package-lock needs an npm package-lock.json")
+    if graph.ecosystem != "npm" or not graph.format.startswith("npm-package-lock"):
+        raise ExportError(
+            f"--format package-lock needs an npm package-lock.json (this is {graph.format}); "
+            "use the overrides format of your package manager"
+        )
     text, data = read_json_object(lockfile)
     version = data.get("lockfileVersion")
     if version == 1 or not isinstance(data.get("packages"), dict):

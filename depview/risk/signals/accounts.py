@@ -36,7 +36,7 @@ from datetime import timedelta
 from typing import Any
 
 from depview.metadata import Person, VersionInfo
-from depview.risk.context import PackageContext, email_of
+from depview.risk.context import PackageContext, email_of, person_key
 from depview.risk.model import Finding, Level
 from depview.risk.text import iso, person, plural, safe, span, version_list
 from depview.versions import is_prerelease, release_line
@@ -78,7 +78,7 @@ def publisher_change(ctx: PackageContext) -> Iterator[Finding]:
     hist = ctx.history
     if info is None or hist is None or info.publisher is None or info.published is None:
         return
-    account = info.publisher.key
+    account = person_key(info.publisher)
     if not account:
         return
     base = ctx.baseline
@@ -86,7 +86,7 @@ def publisher_change(ctx: PackageContext) -> Iterator[Finding]:
     if (
         base is not None
         and base.publisher is not None
-        and base.publisher.key == account
+        and person_key(base.publisher) == account
         and email_of(base.publisher) == email
     ):
         return  # the same account, with the same e-mail, as the version before it

@@ -76,9 +76,11 @@ def non_registry_source(ctx: PackageContext) -> Iterator[Finding]:
         return
     src = ctx.package.source
     kind = src.kind
-    url = safe(src.url or "", 300) or None
+    if kind is SourceKind.REGISTRY and (ctx.package.integrity or not ctx.lockfile_has_hashes):
+        return
     if kind in (SourceKind.ROOT, SourceKind.WORKSPACE):
         return
+    url = safe(src.url or "", 300) or None
     if kind in (SourceKind.GIT, SourceKind.TARBALL):
         what = "a git repository" if kind is SourceKind.GIT else "a URL that is not the registry"
         yield Finding(

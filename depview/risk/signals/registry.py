@@ -82,6 +82,8 @@ def unpublished(ctx: PackageContext) -> Iterator[Finding]:
     meta = ctx.meta
     if meta is None or ctx.package.source.kind is not SourceKind.REGISTRY:
         return
+    if ctx.live_info is not None:
+        return  # still served
     version = safe(ctx.package.version, 64)
     name = safe(ctx.package.name)
     if meta.not_found:

@@ -217,7 +217,7 @@ class PopularIndex:
                 found.append(
                     self._match(target, "separators" if plain else "look-alike characters")
                 )
-        if len(name) >= MIN_LEN:
+        if MIN_LEN <= len(name) <= 256:  # popular names are short: no longer name is one edit away
             n = len(name)
             near: set[str] = set(self._deletion_index(n + 1).get(name, ()))
             same = self._deletion_index(n)

@@ -80,7 +80,9 @@ class DetailScreen(Screen[None]):
             yield Static(id="suggestion", classes="section")
             yield Static("Findings", classes="section-title")
             yield Static(id="findings", classes="section")
-            yield Static("Why is it here (enter or click a path to jump there)", classes="section-title")
+            yield Static(
+                "Why is it here (enter or click a path to jump there)", classes="section-title"
+            )
             yield OptionList(id="why")
             yield Static("Release timeline", classes="section-title")
             yield Static(id="strips", classes="section")
@@ -146,7 +148,12 @@ class DetailScreen(Screen[None]):
         self._locations = []
         paths = self.session.why_paths(pid, 5)
         if not paths:
-            why.add_option(Option(Text("not reachable from the project's dependencies", style="dim"), disabled=True))
+            why.add_option(
+                Option(
+                    Text("not reachable from the project's dependencies", style="dim"),
+                    disabled=True,
+                )
+            )
             return
         for path in paths:
             self._locations.append(self.session.model.location_for_path(path))

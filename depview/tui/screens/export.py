@@ -16,7 +16,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, ScrollableContainer, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 from textual.worker import Worker, WorkerState
@@ -82,11 +82,15 @@ class ExportScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(Text("Export pinned-safe versions", style="bold"), id="export-title")
         yield Static(Text("preparing…", style="dim italic"), id="export-status")
-        with VerticalScroll(id="export-body"):
+        with VerticalScroll(id="export-notes"):
+            yield Static(id="export-summary")
+        with ScrollableContainer(id="export-body"):
             yield Static(id="export-diff")
         with Horizontal(id="export-buttons"):
             yield Button("Write beside (y)", variant="primary", id="export-write", disabled=True)
-            yield Button("Apply to originals (A)", variant="warning", id="export-apply", disabled=True)
+            yield Button(
+                "Apply to originals (A)", variant="warning", id="export-apply", disabled=True
+            )
             yield Button("Back (n)", id="export-back")
         yield Footer()
 
@@ -117,7 +121,9 @@ class ExportScreen(Screen[None]):
             return
         if event.state is WorkerState.ERROR:
             err = event.worker.error
-            msg = err.one_line() if isinstance(err, DepviewError) else f"{type(err).__name__}: {err}"
+            msg = (
+                err.one_line() if isinstance(err, DepviewError) else f"{type(err).__name__}: {err}"
+            )
             self._status(Text("export failed: " + one_line(msg, 300), style="bold red"))
         elif event.state is WorkerState.SUCCESS and event.worker.result is not None:
             result, diff = event.worker.result
@@ -142,19 +148,17 @@ class ExportScreen(Screen[None]):
         if len(lines) > 12:
             info.append(f"\n… {len(lines) - 12} more", style="dim")
         if not files or not diff.strip():
-            head = Text("nothing to change: no package at the export level has a safer pin.", style="green")
+            head = Text(
+                "nothing to change: no package at the export level has a safer pin.", style="green"
+            )
             if info:
                 head.append("\n")
                 head.append_text(info)
             self._status(head)
             return
-        body = Text()
-        if info:
-            body.append_text(info)
-            body.append("\n\n")
-        body.append_text(diff_text(diff))
-        self.query_one("#export-diff", Static).update(body)
-        names = ", ".join(one_line(str(getattr(f, "path", "?")), 200) for f in files)
+        self.query_one("#export-summary", Static).update(info)
+        self.query_one("#export-diff", Static).update(diff_text(diff))
+        names = ", ".join(self._short(getattr(f, "path", "?")) for f in files)
         if self.demo:
             self._status(
                 Text(
@@ -169,6 +173,17 @@ class ExportScreen(Screen[None]):
         self._status(status)
         self.query_one("#export-write", Button).disabled = False
         self.query_one("#export-apply", Button).disabled = False
+
+    def _short(self, path: object) -> str:
+        """A changed file's path relative to the lockfile's folder (the full path elsewhere)."""
+        base = getattr(self.result, "lockfile", None)
+        p = Path(str(path))
+        if isinstance(base, Path):
+            try:
+                return one_line(p.relative_to(base.parent).as_posix(), 200)
+            except ValueError:
+                pass
+        return one_line(str(p), 200)
 
     @on(Button.Pressed, "#export-write")
     def action_confirm(self) -> None:
@@ -192,7 +207,9 @@ class ExportScreen(Screen[None]):
         done = Text("written: ", style="bold green")
         done.append(", ".join(one_line(str(p), 200) for p in self.written))
         self._status(done)
-        self.app.notify(f"export written: {len(self.written)} file(s)", title="depview", markup=False)
+        self.app.notify(
+            f"export written: {len(self.written)} file(s)", title="depview", markup=False
+        )
 
     @on(Button.Pressed, "#export-back")
     def action_cancel(self) -> None:

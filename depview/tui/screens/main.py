@@ -63,7 +63,7 @@ class MainScreen(Screen[None]):
         Binding("slash", "start_search", "Search", tooltip="Incremental search by package name", id="main.search"),
         Binding("f", "cycle_filter", "Filter", tooltip="Show only packages at or above a level (cycles all → low → medium → high → critical)", id="main.filter"),
         Binding("s", "toggle_sort", "Sort", tooltip="Sort by risk or by name", id="main.sort"),
-        Binding("n", "next_risky", "Next risky", tooltip="Jump to the next package at the filter level (low and up when unfiltered)", id="main.next"),
+        Binding("n", "next_risky", "Next risky", tooltip="Jump to the next package at the filter level (medium and up when unfiltered)", id="main.next"),
         Binding("p", "previous_risky", "Prev", tooltip="Jump to the previous package at the filter level", id="main.prev"),
         Binding("t", "triage", "Triage", tooltip="Accept, ignore or investigate the selected package, with a note and an optional expiry", id="main.triage"),
         Binding("e", "export", "Export", tooltip="Preview the pinned-safe export as a diff, then write it", id="main.export"),
@@ -127,11 +127,11 @@ class MainScreen(Screen[None]):
     # -- updates from the app -------------------------------------------------------
     def apply_changes(self, changed: set[PackageId] | None) -> None:
         """Verdicts (or triage) changed for ``changed`` (None: possibly everything)."""
-        if not self.is_mounted:
+        if not self._live():
             return
         tree = self.dep_tree
         if changed is None:
-            tree.refresh_labels(list(tree._index))
+            tree.refresh_all_labels()
         else:
             tree.refresh_labels(changed)
         self.query_one("#summary", SummaryBar).refresh_summary()
@@ -139,8 +139,12 @@ class MainScreen(Screen[None]):
         if changed is None or (current is not None and current in changed):
             self._update_preview()
 
+    def _live(self) -> bool:
+        """Mounted and not tearing down (late verdicts may arrive while the app quits)."""
+        return self.is_mounted and len(self.query("#tree")) > 0
+
     def enrichment_finished(self) -> None:
-        if not self.is_mounted:
+        if not self._live():
             return
         if self.session.min_level is not None or self.session.sort_mode == "risk":
             self.dep_tree.rebuild()
@@ -184,7 +188,9 @@ class MainScreen(Screen[None]):
     def go_to(self, pid: PackageId, *, focus: bool = True) -> bool:
         location = self.session.location(pid)
         if location is None:
-            self.app.notify(f"{one_line(str(pid), 200)} is not in the tree", severity="warning", markup=False)
+            self.app.notify(
+                f"{one_line(str(pid), 200)} is not in the tree", severity="warning", markup=False
+            )
             return False
         return self.jump_to(location, focus=focus)
 
@@ -222,7 +228,11 @@ class MainScreen(Screen[None]):
             self.app.notify(f"filter: {shown}", timeout=1.5, markup=False)
 
     def action_cycle_filter(self) -> None:
-        current = FILTER_CYCLE.index(self.session.min_level) if self.session.min_level in FILTER_CYCLE else 0
+        current = (
+            FILTER_CYCLE.index(self.session.min_level)
+            if self.session.min_level in FILTER_CYCLE
+            else 0
+        )
         self.set_filter(FILTER_CYCLE[(current + 1) % len(FILTER_CYCLE)])
 
     def action_set_filter(self, level: str) -> None:
@@ -278,7 +288,9 @@ class MainScreen(Screen[None]):
             hidden = ""
             if box.value.strip() and self.session.min_level is not None:
                 hidden = f" (filter ≥ {self.session.min_level.label})"
-            status.update(Text(("no match" + hidden) if box.value.strip() else "", style="bold red"))
+            status.update(
+                Text(("no match" + hidden) if box.value.strip() else "", style="bold red")
+            )
             return
         pid = self._matches[self._match_index]
         self.go_to(pid, focus=False)

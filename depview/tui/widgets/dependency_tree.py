@@ -200,6 +200,10 @@ class DependencyTree(Tree[NodeData], inherit_bindings=False):
             text = Text.assemble(("  ", base_style), text)
         return text
 
+    def get_label_width(self, node: Node) -> int:
+        """Width without rendering: every row has a 2-cell toggle (or blank) before its label."""
+        return 2 + node._label.cell_len
+
     # -- in-place updates ----------------------------------------------------------
     def refresh_labels(self, pids: Iterable[PackageId]) -> int:
         """Re-label every built node of ``pids`` in place; returns how many changed.
@@ -220,6 +224,9 @@ class DependencyTree(Tree[NodeData], inherit_bindings=False):
         if n:
             self.refresh()
         return n
+
+    def refresh_all_labels(self) -> int:
+        return self.refresh_labels(list(self._index))
 
     def nodes_for(self, pid: PackageId) -> list[Node]:
         return list(self._index.get(pid, ()))
@@ -362,7 +369,7 @@ class DependencyTree(Tree[NodeData], inherit_bindings=False):
             return
         self.action_open_node()
 
-    def _on_click(self, event: events.Click) -> None:
+    async def _on_click(self, event: events.Click) -> None:
         # Textual calls every class's ``_on_click`` in MRO order: this runs just
         # before Tree's, which moves the cursor and then runs select_cursor.
         self._click_from = self.cursor_line

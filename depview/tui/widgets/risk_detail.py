@@ -158,13 +158,18 @@ def findings_text(session: Session, pid: PackageId) -> Text:
         elif pid in session.judged:
             text.append("waiting for registry data…", style="dim italic")
         else:
-            text.append("not judged (development dependency left out, or project node)", style="dim")
+            text.append(
+                "not judged (development dependency left out, or project node)", style="dim"
+            )
         return text
     if verdict.unknown:
         text.append("? registry data unavailable: ", style=LEVEL_STYLE[Shown.UNKNOWN])
         text.append("the facts below are what could be checked; the rest is unknown, not safe.\n\n")
     if not verdict.findings:
-        text.append("no findings: nothing in the lockfile or the registry data raised a signal.", style="green")
+        text.append(
+            "no findings: nothing in the lockfile or the registry data raised a signal.",
+            style="green",
+        )
         return text
     for i, finding in enumerate(_sorted_findings(verdict)):
         if i:
@@ -294,7 +299,10 @@ def timeline_strips(session: Session, pid: PackageId, width: int = 48) -> Text |
     text.append("\ninstall      ")
     for r in window:
         has = r.info.has_install_script
-        text.append("!" if has else "·", style=("bold magenta" if has else "dim") + (" reverse" if r.locked else ""))
+        text.append(
+            "!" if has else "·",
+            style=("bold magenta" if has else "dim") + (" reverse" if r.locked else ""),
+        )
     text.append("   ! install script", style="dim")
     for letter, who in sorted(names.items()):
         text.append(f"\n  {letter} = ")
@@ -333,7 +341,9 @@ def timeline_text(session: Session, pid: PackageId) -> Text:
         info = r.info
         text.append(stamp(info.published)[:16].ljust(16), style="dim")
         text.append("  ")
-        text.append(one_line(r.version, 40).ljust(width), style="bold reverse" if r.locked else "bold")
+        text.append(
+            one_line(r.version, 40).ljust(width), style="bold reverse" if r.locked else "bold"
+        )
         text.append(" ◀ locked" if r.locked else "         ", style="bold")
         text.append("  ")
         if _provenance_of(r):
@@ -407,7 +417,11 @@ def install_scripts_text(session: Session, pid: PackageId) -> Text:
     if not scripts:
         verdict = session.verdicts.get(pid)
         for f in verdict.findings if verdict is not None else ():
-            raw = f.evidence.get("scripts") if f.kind in ("install-script", "new-install-script") else None
+            raw = (
+                f.evidence.get("scripts")
+                if f.kind in ("install-script", "new-install-script")
+                else None
+            )
             if isinstance(raw, Mapping):
                 scripts = {str(k): str(v) for k, v in raw.items()}
                 break

@@ -35,7 +35,7 @@ def _bar(done: int, total: int, width: int = 12) -> str:
 
 def lockfile_display(session: Session) -> str:
     if session.demo:
-        return "package-lock.json (demo: the axios compromise)"
+        return "package-lock.json (demo: axios compromise)"
     lf = session.lockfile
     shown = f"{lf.parent.name}/{lf.name}" if lf.parent.name else lf.name
     return one_line(shown, 120)
@@ -49,15 +49,17 @@ def summary_text(session: Session, *, compact: bool = False) -> Text:
         text.append(one_line(session.lockfile.name, 60))
         if session.demo:
             text.append(" (demo)")
+        text.append(f" · {one_line(session.graph.ecosystem, 20)}", style="dim")
         text.append(f" · {session.total_packages():,} pkgs", style="dim")
     else:
         text.append(lockfile_display(session))
-        text.append(f" · {one_line(session.graph.format, 40)}", style="dim")
+        text.append(
+            f" · {one_line(session.graph.ecosystem, 20)} ({one_line(session.graph.format, 40)})",
+            style="dim",
+        )
         text.append(f" · {session.total_packages():,} packages", style="dim")
     if session.settings.as_of is not None and not compact:
-        text.append(
-            f" · as of {session.instant.strftime('%Y-%m-%d %H:%MZ')}", style="dim"
-        )
+        text.append(f" · as of {session.instant.strftime('%Y-%m-%d %H:%MZ')}", style="dim")
     text.append("\n")
     counts = session.counts()
     first = True

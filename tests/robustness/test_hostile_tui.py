@@ -1,0 +1,140 @@
+"""The hostile corpus in the TUI, through the real pipeline over the hostile snapshot.
+
+What the terminal would get is read back from the compositor (the strips of
+the whole screen): no ESC/C1/NUL, bidi controls as ``<U+XXXX>``, markup as
+literal text with no link or action attached, every line exactly the screen
+width. Clicking the text ``[@click=app.quit]QUITLINK`` does not quit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.containers import VerticalScroll
+from textual.strip import Strip
+
+from depview.config import Settings, parse_instant
+from depview.lockfiles import load
+from depview.model import PackageId
+from depview.tui.app import DepviewApp, make_app
+from depview.tui.screens.detail import DetailScreen
+from tests.robustness import corpus as C
+from tests.robustness.helpers import assert_inert
+
+SIZE = (140, 45)
+TALL = (140, 120)  # the detail tests: fewer pages to scroll through
+
+
+def _app(tmp_path: Path) -> DepviewApp:
+    graph = load(C.LOCKFILE)
+    settings = Settings(
+        snapshot=C.SNAPSHOT, offline=True, no_cache=True, as_of=parse_instant(C.AS_OF)
+    )
+    app = make_app(graph, C.LOCKFILE, settings, triage_file=tmp_path / "triage.toml")
+    app.ui_interval = 0.0
+    return app
+
+
+def _pid(app: DepviewApp, name: str) -> PackageId:
+    return next(p for p in app.session.graph.packages if p.name == name)
+
+
+def _screen(app: DepviewApp) -> list[Strip]:
+    return app.screen._compositor.render_strips()
+
+
+def _check_screen(app: DepviewApp, where: str) -> str:
+    strips = _screen(app)
+    width, height = app.size
+    assert len(strips) == height, where
+    lines = []
+    for y, strip in enumerate(strips):
+        assert strip.cell_length == width, f"{where}: line {y} is {strip.cell_length} cells"
+        for segment in strip:
+            style = segment.style
+            if style is None:
+                continue
+            assert not style.link, f"{where}: a link on {segment.text!r}"
+            meta = style.meta or {}
+            assert "@click" not in meta or "quit" not in str(meta["@click"]), (where, meta)
+        lines.append(strip.text)
+    text = "\n".join(lines)
+    assert_inert(text, where)
+    return text
+
+
+async def test_tree_and_preview_are_inert(tmp_path: Path) -> None:
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = _check_screen(app, "main screen")
+        assert "[@click=app.quit]x 6.6.6" in text
+        assert "[link=https://evil.test/n]x[/link]" in text
+        assert "bidi<U+202E>gpj.exe" in text
+        # walk the whole tree: the preview pane shows each package in turn
+        for i in range(len(app.session.graph.packages) + 2):
+            await pilot.press("down")
+            await pilot.pause()
+            _check_screen(app, f"main screen after {i + 1} x down")
+        assert app.is_running
+        assert app.title == "depview"
+
+
+async def test_detail_screens_are_inert(tmp_path: Path) -> None:
+    app = _app(tmp_path)
+    async with app.run_test(size=TALL) as pilot:
+        await app.workers.wait_for_complete()
+        for name in (C.META, C.CLICK, C.BIDI_NAME, C.BIG_NAME, C.ANSI_NAME, C.HOSTILE_VERSION_PKG):
+            app.open_detail(_pid(app, name))
+            await pilot.pause()
+            await pilot.pause()
+            assert isinstance(app.screen, DetailScreen)
+            seen = _check_screen(app, f"detail {name[:20]!r}")
+            # scroll the whole body: every section gets drawn
+            body = app.screen.query_one("#detail-body", VerticalScroll)
+            for page in range(20):
+                if body.scroll_y >= body.max_scroll_y:
+                    break
+                await pilot.press("pagedown")
+                await pilot.pause()
+                seen += _check_screen(app, f"detail {name[:20]!r} page {page}")
+            assert body.scroll_y >= body.max_scroll_y, "the detail body never ends"
+            if name == C.META:
+                for needle in (
+                    "[@click=app.quit]QUITLINK[/]",
+                    "[link=https://evil.test/m]click me[/link]",
+                    "<U+202E>",
+                    "nulbyte",
+                    "RED",
+                ):
+                    assert needle in seen, needle
+            await pilot.press("escape")
+            await pilot.pause()
+        assert app.is_running
+
+
+async def test_clicking_the_action_markup_text_does_not_quit(tmp_path: Path) -> None:
+    app = _app(tmp_path)
+    async with app.run_test(size=TALL) as pilot:
+        await app.workers.wait_for_complete()
+        app.open_detail(_pid(app, C.META))
+        await pilot.pause()
+        await pilot.pause()
+        clicked = 0
+        body = app.screen.query_one("#detail-body", VerticalScroll)
+        for _ in range(12):
+            for y, strip in enumerate(_screen(app)):
+                x = strip.text.find("QUITLINK")
+                if x != -1 and clicked < 4:
+                    await pilot.click(offset=(x + 2, y))
+                    await pilot.pause()
+                    clicked += 1
+                    assert app.is_running and app.return_code is None
+            if body.scroll_y >= body.max_scroll_y:
+                break
+            await pilot.press("pagedown")
+            await pilot.pause()
+        assert clicked >= 3
+        assert isinstance(app.screen, DetailScreen)
+        assert app.is_running
