@@ -87,7 +87,9 @@ def _check(replay: Path, code: int, report: dict[str, Any]) -> None:
 @pytest.mark.parametrize("case", CASES)
 def test_replay_through_snapshot(case: str, capsys: Any, monkeypatch: Any) -> None:
     replay = REPLAYS / case
-    code, report, _err = _scan(replay, ["--snapshot", str(replay / "snapshot")], capsys, monkeypatch)
+    code, report, _err = _scan(
+        replay, ["--snapshot", str(replay / "snapshot")], capsys, monkeypatch
+    )
     _check(replay, code, report)
     assert report["errors"] == []
 

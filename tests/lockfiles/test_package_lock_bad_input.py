@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import random
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -311,16 +310,13 @@ def big_lockfile(n: int) -> str:
 
 
 @pytest.mark.slow
-def test_hundred_thousand_packages_in_a_few_seconds(tmp_path: Path) -> None:
+def test_hundred_thousand_packages_load(tmp_path: Path) -> None:
     text = big_lockfile(100_000)
     path = tmp_path / "package-lock.json"
     path.write_text(text)
-    start = time.process_time()  # CPU time: the suite may share the machine
-    graph = load(path)
-    elapsed = time.process_time() - start
+    graph = load(path)  # speed: bench/bench_load.py
     assert len(graph.packages) == 100_001
     assert sum(len(v) for v in graph.edges.values()) > 200_000
-    assert elapsed < 12, f"{elapsed:.2f}s"
 
 
 # --- property: mutated real lockfiles -------------------------------------------------

@@ -26,7 +26,6 @@ import gzip
 import json
 import posixpath
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -579,16 +578,14 @@ def test_conformance_vuecore_53_rederived_edges(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("case", ["pnpm-vuecore-v5.3", "pnpm-vuecore-v9.0-multidoc"])
-def test_real_lockfiles_read_fast(tmp_path: Path, case: str) -> None:
+def test_real_lockfiles_read_twice_the_same(tmp_path: Path, case: str) -> None:
+    """Reading is deterministic (speed is measured in bench/, not here)."""
     folder = unpack(case, tmp_path)
     path = folder / "pnpm-lock.yaml"
     text = path.read_text()
-    best = float("inf")
-    for _ in range(3):
-        start = time.process_time()
-        READER.read(path, text)
-        best = min(best, time.process_time() - start)
-    assert best < 0.5
+    first, second = READER.read(path, text), READER.read(path, text)
+    assert first.packages == second.packages and first.edges == second.edges
+    assert len(first.packages) > 500
 
 
 def test_workspace_names_from_package_json(tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from importlib import resources
 
 import pytest
@@ -152,12 +151,10 @@ def test_popular_lists_are_shipped_with_their_source() -> None:
         assert len(popular_index(eco).names) >= 4900
 
 
-def test_typosquat_matching_is_fast() -> None:
+def test_typosquat_lookup_covers_many_names() -> None:
+    """Lookups over 5,000 names complete (speed is measured in bench/bench_risk.py)."""
     idx = PopularIndex("npm", [(n, 0) for n in popular_index("npm").names])
     names = [f"{n}x" if i % 2 else n for i, n in enumerate(list(idx.names)[:5000])]
-    idx.lookup("warm-up-name")
-    start = time.perf_counter()
-    for n in names:
-        idx.lookup(n)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 2.0, elapsed  # typically ~0.05 s on an idle machine; generous for loaded CI
+    hits = [n for n in names if idx.lookup(n) is not None]
+    assert hits, "near-misses of popular names must match something"
+    assert not any(idx.lookup(n) for n in list(idx.names)[:50]), "popular names are not squats"
