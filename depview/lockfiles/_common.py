@@ -1,4 +1,4 @@
-"""Helpers shared by the lockfile readers: line numbers and typed getters.
+"""Helpers shared by the lockfile readers: line numbers, typed getters, npm graph pieces.
 
 Readers parse attacker-controlled text. These helpers keep the reporting of
 where something went wrong uniform: :class:`LineIndex` turns a character offset
@@ -6,24 +6,47 @@ into a 1-based line, :func:`line_of` finds the line where a needle first
 appears, and :func:`expect_type` / :func:`get_typed` check a parsed value's type
 and raise :class:`~depview.errors.LockfileError` naming the file, the dotted
 context path and (where known) the line. Everything here is iterative.
+
+The npm-family readers (package-lock, yarn, pnpm) also share the reading of
+``package.json`` beside the lockfile (:data:`ManifestLoader`,
+:func:`default_manifest_loader`), :func:`redact_url`, and the graph's last steps:
+:func:`attach_orphans`, :func:`dev_optional_sets` and :func:`npm_graph`.
 """
 
 from __future__ import annotations
 
 import bisect
 import json
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any, TypeVar, overload
 
 from depview.errors import LockfileError
+from depview.model import (
+    DependencyGraph,
+    Ecosystem,
+    Edge,
+    EdgeKind,
+    Package,
+    PackageId,
+    Source,
+    build_graph,
+)
 
 __all__ = [
     "LineIndex",
+    "ManifestLoader",
+    "attach_orphans",
+    "default_manifest_loader",
     "describe_type",
+    "dev_optional_sets",
     "expect_type",
     "get_typed",
     "json_error",
     "line_of",
+    "npm_graph",
+    "redact_url",
 ]
 
 _T = TypeVar("_T")
@@ -181,3 +204,146 @@ def get_typed(
 def json_error(path: str, exc: json.JSONDecodeError) -> LockfileError:
     """A LockfileError for a JSON syntax error, with its line."""
     return LockfileError(path, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno)
+
+
+# -- npm family ----------------------------------------------------------------
+
+#: Reads ``<lockfile dir>/<relative folder>/package.json``; None when unavailable.
+ManifestLoader = Callable[[Path, str], Mapping[str, Any] | None]
+
+_MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+
+
+def default_manifest_loader(lockfile_dir: Path, folder: str) -> Mapping[str, Any] | None:
+    """``package.json`` of ``folder`` (relative to the lockfile), only inside the lockfile's dir."""
+    try:
+        base = lockfile_dir.resolve()
+        target = (base / folder / "package.json").resolve()
+        if not target.is_relative_to(base) or not target.is_file():
+            return None
+        if target.stat().st_size > _MAX_MANIFEST_BYTES:
+            return None
+        data = json.loads(target.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any credentials in its user-info replaced by ``***`` (``git@`` kept)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    host_end = len(rest)
+    for stop in "/?#":
+        pos = rest.find(stop)
+        if pos != -1:
+            host_end = min(host_end, pos)
+    authority = rest[:host_end]
+    if "@" not in authority:
+        return url
+    userinfo, _, host = authority.rpartition("@")
+    if userinfo == "git":
+        return url
+    return f"{scheme}://***@{host}{rest[host_end:]}"
+
+
+def dev_optional_sets(
+    roots: Iterable[PackageId], edges: Mapping[PackageId, Iterable[Edge]]
+) -> tuple[set[PackageId], set[PackageId]]:
+    """The nodes reachable without a dev edge, and those reachable without an optional edge.
+
+    A node missing from the first set is dev-only; from the second, optional-only.
+    Breadth-first, so deep chains and cycles are fine.
+    """
+    root_list = list(dict.fromkeys(roots))
+    out: list[set[PackageId]] = []
+    for skip in (EdgeKind.DEV, EdgeKind.OPTIONAL):
+        seen = set(root_list)
+        queue = deque(root_list)
+        while queue:
+            node = queue.popleft()
+            for edge in edges.get(node, ()):
+                if edge.kind is not skip and edge.child not in seen:
+                    seen.add(edge.child)
+                    queue.append(edge.child)
+        out.append(seen)
+    return out[0], out[1]
+
+
+def attach_orphans(
+    order: Iterable[PackageId],
+    roots: list[PackageId],
+    edges: dict[PackageId, list[Edge]],
+) -> None:
+    """Give every node no root reaches an edge from the project root (in place).
+
+    Nodes with no parent at all come first (in ``order``); nodes left over only
+    sit on cycles, so the first of them in ``order`` is attached, and so on.
+    """
+    if not roots:
+        return
+    nodes = list(dict.fromkeys(order))
+    seen: set[PackageId] = set(roots)
+
+    def spread(start: list[PackageId]) -> None:
+        queue = deque(start)
+        while queue:
+            node = queue.popleft()
+            for edge in edges.get(node, ()):
+                if edge.child not in seen:
+                    seen.add(edge.child)
+                    queue.append(edge.child)
+
+    spread(list(roots))
+    if all(n in seen for n in nodes):
+        return
+    has_parent: set[PackageId] = set()
+    for parent, es in edges.items():
+        for edge in es:
+            if edge.child != parent:
+                has_parent.add(edge.child)
+    root_edges = edges.setdefault(roots[0], [])
+    for node in nodes:
+        if node not in seen and node not in has_parent:
+            root_edges.append(Edge(node, EdgeKind.PROD))
+            seen.add(node)
+            spread([node])
+    for node in nodes:
+        if node not in seen:
+            root_edges.append(Edge(node, EdgeKind.PROD))
+            seen.add(node)
+            spread([node])
+
+
+def npm_graph(
+    path: str,
+    fmt: str,
+    nodes: Iterable[tuple[PackageId, Source, str | None, int | None, bool | None]],
+    edges: dict[PackageId, list[Edge]],
+    roots: list[PackageId],
+) -> DependencyGraph:
+    """The graph of an npm-family lockfile from its (id, source, integrity, line,
+    install script) nodes, dev-only and optional-only nodes marked by what the roots reach.
+    """
+    not_dev, not_optional = dev_optional_sets(roots, edges)
+    packages = [
+        Package(
+            id=pid,
+            source=source,
+            integrity=integrity,
+            line=line,
+            dev=pid not in not_dev,
+            optional=pid not in not_optional,
+            has_install_script=install_script,
+        )
+        for pid, source, integrity, line, install_script in nodes
+    ]
+    return build_graph(
+        ecosystem=Ecosystem.NPM.value,
+        format=fmt,
+        path=path,
+        packages=packages,
+        edges=edges,
+        roots=roots,
+    )

@@ -8,6 +8,8 @@
   the graph they return; :func:`lock_details` fetches it back.
 - :func:`reach` / :func:`attach_orphans` / :func:`synthetic_root` build the graph's
   reachability, shared by every reader.
+- :class:`PythonLockReader` is every reader's ``read`` / ``read_details``: the
+  empty-file check, stray exceptions turned into a LockfileError, details remembered.
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from depview.errors import LockfileError
 from depview.model import DependencyGraph, Ecosystem, Edge, EdgeKind, PackageId
 
 __all__ = [
     "MAX_NESTING",
+    "PythonLockReader",
     "ReadDetails",
     "Skipped",
     "array_table_lines",
@@ -305,6 +308,46 @@ def lock_details(graph: DependencyGraph) -> ReadDetails:
     if entry is None or entry[0] is not graph:
         return _EMPTY
     return entry[1]
+
+
+# -- reader shell ------------------------------------------------------------
+
+
+class PythonLockReader:
+    """``read`` and ``read_details`` of every Python reader.
+
+    A subclass sets ``name``, ``filenames`` and ``file_kind`` (the kind of file
+    named in "malformed ..." errors) and implements ``matches`` and ``build``. An
+    empty file, and any stray exception while building, becomes a one-line
+    :class:`LockfileError`.
+    """
+
+    ecosystem: ClassVar[str] = PYPI
+    file_kind: ClassVar[str]
+    #: The error for a RecursionError (None: "malformed ..." like any other).
+    too_deep: ClassVar[str | None] = None
+
+    def build(self, path: Path, text: str) -> tuple[DependencyGraph, ReadDetails]:
+        """The graph and its details from non-empty ``text`` (may raise anything)."""
+        raise NotImplementedError
+
+    def read_details(self, path: Path, text: str) -> tuple[DependencyGraph, ReadDetails]:
+        """The graph plus what it cannot hold (hashes, skipped entries, warnings)."""
+        if not text.strip():
+            raise LockfileError(str(path), "file is empty")
+        try:
+            return self.build(path, text)
+        except LockfileError:
+            raise
+        except RecursionError as exc:
+            message = self.too_deep or f"malformed {self.file_kind} ({exc})"
+            raise LockfileError(str(path), message) from None
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise LockfileError(str(path), f"malformed {self.file_kind} ({exc})") from None
+
+    def read(self, path: Path, text: str) -> DependencyGraph:
+        graph, details = self.read_details(path, text)
+        return remember(graph, details)
 
 
 # -- graph helpers -----------------------------------------------------------

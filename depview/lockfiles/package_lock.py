@@ -31,14 +31,19 @@ import gc
 import json
 import posixpath
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, ClassVar
 
 from depview.errors import LockfileError
-from depview.lockfiles._common import describe_type, json_error
+from depview.lockfiles._common import (
+    ManifestLoader,
+    default_manifest_loader,
+    describe_type,
+    json_error,
+)
 from depview.model import (
     DependencyGraph,
     Edge,
@@ -49,14 +54,9 @@ from depview.model import (
     SourceKind,
 )
 
-__all__ = ["READERS", "PackageLockReader", "ManifestLoader", "version_from_tgz"]
+__all__ = ["READERS", "PackageLockReader", "version_from_tgz"]
 
 ECOSYSTEM = "npm"
-
-#: Reads ``<lockfile dir>/<relative folder>/package.json``; None when unavailable.
-ManifestLoader = Callable[[Path, str], Mapping[str, Any] | None]
-
-_MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 
 # Dependency tables of a package entry, in npm's loading order: for a name in
 # several tables the last one wins (arborist ``Node._loadDeps``).
@@ -118,21 +118,6 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
                 raise _DuplicateKeyError(key)
             seen.add(key)
     return out
-
-
-def default_manifest_loader(lockfile_dir: Path, folder: str) -> Mapping[str, Any] | None:
-    """``package.json`` of ``folder`` (relative to the lockfile), only inside the lockfile's dir."""
-    try:
-        base = lockfile_dir.resolve()
-        target = (base / folder / "package.json").resolve()
-        if not target.is_relative_to(base) or not target.is_file():
-            return None
-        if target.stat().st_size > _MAX_MANIFEST_BYTES:
-            return None
-        data = json.loads(target.read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError, RecursionError):
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def version_from_tgz(name: str, tgz: str) -> tuple[str, str] | None:

@@ -20,10 +20,10 @@ from depview.errors import LockfileError
 from depview.lockfiles._common import LineIndex, describe_type, json_error
 from depview.lockfiles._pycommon import (
     PYPI,
+    PythonLockReader,
     ReadDetails,
     Skipped,
     normalize_hash,
-    remember,
     synthetic_root,
 )
 from depview.model import (
@@ -214,9 +214,9 @@ def _to_graph(path: Path, text: str) -> tuple[DependencyGraph, ReadDetails]:
     return graph, ReadDetails(hashes=hashes, skipped=tuple(skipped))
 
 
-class PipfileLockReader:
+class PipfileLockReader(PythonLockReader):
     name: ClassVar[str] = "pipfile-lock"
-    ecosystem: ClassVar[str] = PYPI
+    file_kind: ClassVar[str] = "Pipfile.lock"
     filenames: ClassVar[tuple[str, ...]] = ("Pipfile.lock",)
 
     def matches(self, path: Path, head: str) -> bool:
@@ -224,20 +224,8 @@ class PipfileLockReader:
             return True
         return '"_meta"' in head and '"pipfile-spec"' in head
 
-    def read_details(self, path: Path, text: str) -> tuple[DependencyGraph, ReadDetails]:
-        """The graph plus what it cannot hold (hashes, skipped entries, warnings)."""
-        if not text.strip():
-            raise LockfileError(str(path), "file is empty")
-        try:
-            return _to_graph(path, text)
-        except LockfileError:
-            raise
-        except (RecursionError, ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise LockfileError(str(path), f"malformed Pipfile.lock ({exc})") from None
-
-    def read(self, path: Path, text: str) -> DependencyGraph:
-        graph, details = self.read_details(path, text)
-        return remember(graph, details)
+    def build(self, path: Path, text: str) -> tuple[DependencyGraph, ReadDetails]:
+        return _to_graph(path, text)
 
 
 READERS = (PipfileLockReader(),)

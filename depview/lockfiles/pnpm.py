@@ -44,18 +44,21 @@ from typing import Any, ClassVar, Literal
 import yaml
 
 from depview.errors import LockfileError
-from depview.lockfiles._common import describe_type
-from depview.lockfiles.package_lock import ManifestLoader, default_manifest_loader
-from depview.lockfiles.yarn import attach_orphans, dev_optional_sets, redact_url
+from depview.lockfiles._common import (
+    ManifestLoader,
+    attach_orphans,
+    default_manifest_loader,
+    describe_type,
+    npm_graph,
+    redact_url,
+)
 from depview.model import (
     DependencyGraph,
     Edge,
     EdgeKind,
-    Package,
     PackageId,
     Source,
     SourceKind,
-    build_graph,
 )
 
 __all__ = ["READERS", "PnpmLockReader", "parse_dependency_path"]
@@ -495,27 +498,11 @@ class _Builder:
             # (pnpm would not install them): they stay nodes without a parent.
             order = [pid for pid in self.order if pid not in self.roots]
             attach_orphans(order, self.roots, self.edges)
-        not_dev, not_optional = dev_optional_sets(self.roots, self.edges)
-        packages = [
-            Package(
-                id=pid,
-                source=info.source,
-                integrity=info.integrity,
-                line=info.line,
-                dev=pid not in not_dev,
-                optional=pid not in not_optional,
-                has_install_script=info.install_script,
-            )
+        nodes = (
+            (pid, info.source, info.integrity, info.line, info.install_script)
             for pid, info in self.nodes.items()
-        ]
-        return build_graph(
-            ecosystem=ECOSYSTEM,
-            format=fmt,
-            path=self.spath,
-            packages=packages,
-            edges=self.edges,
-            roots=self.roots,
         )
+        return npm_graph(self.spath, fmt, nodes, self.edges, self.roots)
 
 
 class _Fallback(Exception):

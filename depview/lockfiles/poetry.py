@@ -33,12 +33,12 @@ from depview.lockfiles._common import describe_type
 from depview.lockfiles._pycommon import (
     PYPI,
     BlockLocator,
+    PythonLockReader,
     ReadDetails,
     attach_orphans,
     normalize_hash,
     parse_toml,
     read_sibling,
-    remember,
     synthetic_root,
     top_key_line,
 )
@@ -500,9 +500,9 @@ def _to_graph(path: Path, text: str) -> tuple[DependencyGraph, ReadDetails]:
     return graph, ReadDetails(hashes=hashes, notes=tuple(notes))
 
 
-class PoetryLockReader:
+class PoetryLockReader(PythonLockReader):
     name: ClassVar[str] = "poetry-lock"
-    ecosystem: ClassVar[str] = PYPI
+    file_kind: ClassVar[str] = "poetry.lock"
     filenames: ClassVar[tuple[str, ...]] = ("poetry.lock",)
 
     def matches(self, path: Path, head: str) -> bool:
@@ -512,20 +512,8 @@ class PoetryLockReader:
             "[[package]]" in head and "python-versions" in head
         )
 
-    def read_details(self, path: Path, text: str) -> tuple[DependencyGraph, ReadDetails]:
-        """The graph plus what it cannot hold (hashes, skipped entries, warnings)."""
-        if not text.strip():
-            raise LockfileError(str(path), "file is empty")
-        try:
-            return _to_graph(path, text)
-        except LockfileError:
-            raise
-        except (RecursionError, ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise LockfileError(str(path), f"malformed poetry.lock ({exc})") from None
-
-    def read(self, path: Path, text: str) -> DependencyGraph:
-        graph, details = self.read_details(path, text)
-        return remember(graph, details)
+    def build(self, path: Path, text: str) -> tuple[DependencyGraph, ReadDetails]:
+        return _to_graph(path, text)
 
 
 READERS = (PoetryLockReader(),)

@@ -21,12 +21,12 @@ from depview.lockfiles._common import describe_type
 from depview.lockfiles._pycommon import (
     PYPI,
     BlockLocator,
+    PythonLockReader,
     ReadDetails,
     Skipped,
     attach_orphans,
     normalize_hash,
     parse_toml,
-    remember,
     synthetic_root,
     top_key_line,
 )
@@ -215,9 +215,9 @@ def _to_graph(path: Path, text: str) -> tuple[DependencyGraph, ReadDetails]:
     return graph, ReadDetails(hashes=hashes, skipped=tuple(skipped))
 
 
-class PylockReader:
+class PylockReader(PythonLockReader):
     name: ClassVar[str] = "pylock"
-    ecosystem: ClassVar[str] = PYPI
+    file_kind: ClassVar[str] = "pylock.toml"
     filenames: ClassVar[tuple[str, ...]] = ("pylock.toml", "pylock.*.toml")
 
     def matches(self, path: Path, head: str) -> bool:
@@ -227,20 +227,8 @@ class PylockReader:
             return True
         return "lock-version" in head and ("[[packages]]" in head or "created-by" in head)
 
-    def read_details(self, path: Path, text: str) -> tuple[DependencyGraph, ReadDetails]:
-        """The graph plus what it cannot hold (hashes, skipped entries, warnings)."""
-        if not text.strip():
-            raise LockfileError(str(path), "file is empty")
-        try:
-            return _to_graph(path, text)
-        except LockfileError:
-            raise
-        except (RecursionError, ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise LockfileError(str(path), f"malformed pylock.toml ({exc})") from None
-
-    def read(self, path: Path, text: str) -> DependencyGraph:
-        graph, details = self.read_details(path, text)
-        return remember(graph, details)
+    def build(self, path: Path, text: str) -> tuple[DependencyGraph, ReadDetails]:
+        return _to_graph(path, text)
 
 
 READERS = (PylockReader(),)

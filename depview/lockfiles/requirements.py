@@ -47,10 +47,10 @@ from depview.errors import LockfileError
 from depview.lockfiles._pycommon import (
     MAX_NESTING,
     PYPI,
+    PythonLockReader,
     ReadDetails,
     Skipped,
     normalize_hash,
-    remember,
     synthetic_root,
 )
 from depview.model import (
@@ -498,9 +498,10 @@ def _looks_like_requirements(head: str) -> bool:
     return pinned
 
 
-class RequirementsReader:
+class RequirementsReader(PythonLockReader):
     name: ClassVar[str] = "requirements"
-    ecosystem: ClassVar[str] = PYPI
+    file_kind: ClassVar[str] = "requirements file"
+    too_deep: ClassVar[str | None] = "includes are nested too deeply"
     filenames: ClassVar[tuple[str, ...]] = (
         "requirements*.txt",
         "*-requirements.txt",
@@ -520,22 +521,8 @@ class RequirementsReader:
             return True
         return path.suffix in (".txt", ".in", "") and _looks_like_requirements(head)
 
-    def read_details(self, path: Path, text: str) -> tuple[DependencyGraph, ReadDetails]:
-        """The graph plus what it cannot hold (hashes, skipped entries, warnings)."""
-        if not text.strip():
-            raise LockfileError(str(path), "file is empty")
-        try:
-            return _to_graph(path, text)
-        except LockfileError:
-            raise
-        except RecursionError:
-            raise LockfileError(str(path), "includes are nested too deeply") from None
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise LockfileError(str(path), f"malformed requirements file ({exc})") from None
-
-    def read(self, path: Path, text: str) -> DependencyGraph:
-        graph, details = self.read_details(path, text)
-        return remember(graph, details)
+    def build(self, path: Path, text: str) -> tuple[DependencyGraph, ReadDetails]:
+        return _to_graph(path, text)
 
 
 READERS = (RequirementsReader(),)

@@ -24,11 +24,11 @@ from depview.lockfiles._common import describe_type
 from depview.lockfiles._pycommon import (
     PYPI,
     BlockLocator,
+    PythonLockReader,
     ReadDetails,
     normalize_hash,
     parse_toml,
     reach,
-    remember,
     synthetic_root,
     top_key_line,
 )
@@ -463,9 +463,9 @@ def _to_graph(path: Path, lock: UvLock) -> tuple[DependencyGraph, ReadDetails]:
     return graph, ReadDetails(hashes=hashes, notes=notes)
 
 
-class UvLockReader:
+class UvLockReader(PythonLockReader):
     name: ClassVar[str] = "uv-lock"
-    ecosystem: ClassVar[str] = PYPI
+    file_kind: ClassVar[str] = "uv.lock"
     filenames: ClassVar[tuple[str, ...]] = ("uv.lock",)
 
     def matches(self, path: Path, head: str) -> bool:
@@ -479,20 +479,8 @@ class UvLockReader:
                 return "lock-version" not in head
         return False
 
-    def read_details(self, path: Path, text: str) -> tuple[DependencyGraph, ReadDetails]:
-        """The graph plus what it cannot hold (hashes, skipped entries, warnings)."""
-        if not text.strip():
-            raise LockfileError(str(path), "file is empty")
-        try:
-            return _to_graph(path, parse(path, text))
-        except LockfileError:
-            raise
-        except (RecursionError, ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise LockfileError(str(path), f"malformed uv.lock ({exc})") from None
-
-    def read(self, path: Path, text: str) -> DependencyGraph:
-        graph, details = self.read_details(path, text)
-        return remember(graph, details)
+    def build(self, path: Path, text: str) -> tuple[DependencyGraph, ReadDetails]:
+        return _to_graph(path, parse(path, text))
 
 
 READERS = (UvLockReader(),)

@@ -37,7 +37,7 @@ import json
 import posixpath
 import re
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -46,27 +46,28 @@ from urllib.parse import unquote
 import yaml
 
 from depview.errors import LockfileError
-from depview.lockfiles._common import describe_type
-from depview.lockfiles.package_lock import ManifestLoader, default_manifest_loader
+from depview.lockfiles._common import (
+    ManifestLoader,
+    attach_orphans,
+    default_manifest_loader,
+    describe_type,
+    npm_graph,
+    redact_url,
+)
 from depview.model import (
     DependencyGraph,
     Edge,
     EdgeKind,
-    Package,
     PackageId,
     Source,
     SourceKind,
-    build_graph,
 )
 
 __all__ = [
     "READERS",
     "WorkspaceGlobber",
     "YarnLockReader",
-    "attach_orphans",
     "default_workspace_globber",
-    "dev_optional_sets",
-    "redact_url",
     "split_descriptor",
     "yarn_flavor",
 ]
@@ -134,97 +135,6 @@ def yarn_flavor(head: str) -> Flavor | None:
     if re.match(r'^(?:version|resolved|integrity|"version")\s+"?\S', body):
         return "v1"
     return None
-
-
-# ---------------------------------------------------------------------------
-# small helpers shared with the pnpm reader
-
-
-def redact_url(url: str) -> str:
-    """``url`` with any credentials in its user-info replaced by ``***`` (``git@`` kept)."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        return url
-    host_end = len(rest)
-    for stop in "/?#":
-        pos = rest.find(stop)
-        if pos != -1:
-            host_end = min(host_end, pos)
-    authority = rest[:host_end]
-    if "@" not in authority:
-        return url
-    userinfo, _, host = authority.rpartition("@")
-    if userinfo == "git":
-        return url
-    return f"{scheme}://***@{host}{rest[host_end:]}"
-
-
-def dev_optional_sets(
-    roots: Iterable[PackageId], edges: Mapping[PackageId, Iterable[Edge]]
-) -> tuple[set[PackageId], set[PackageId]]:
-    """The nodes reachable without a dev edge, and those reachable without an optional edge.
-
-    A node missing from the first set is dev-only; from the second, optional-only.
-    Breadth-first, so deep chains and cycles are fine.
-    """
-    root_list = list(dict.fromkeys(roots))
-    out: list[set[PackageId]] = []
-    for skip in (EdgeKind.DEV, EdgeKind.OPTIONAL):
-        seen = set(root_list)
-        queue = deque(root_list)
-        while queue:
-            node = queue.popleft()
-            for edge in edges.get(node, ()):
-                if edge.kind is not skip and edge.child not in seen:
-                    seen.add(edge.child)
-                    queue.append(edge.child)
-        out.append(seen)
-    return out[0], out[1]
-
-
-def attach_orphans(
-    order: Iterable[PackageId],
-    roots: list[PackageId],
-    edges: dict[PackageId, list[Edge]],
-) -> None:
-    """Give every node no root reaches an edge from the project root (in place).
-
-    Nodes with no parent at all come first (in ``order``); nodes left over only
-    sit on cycles, so the first of them in ``order`` is attached, and so on.
-    """
-    if not roots:
-        return
-    nodes = list(dict.fromkeys(order))
-    seen: set[PackageId] = set(roots)
-
-    def spread(start: list[PackageId]) -> None:
-        queue = deque(start)
-        while queue:
-            node = queue.popleft()
-            for edge in edges.get(node, ()):
-                if edge.child not in seen:
-                    seen.add(edge.child)
-                    queue.append(edge.child)
-
-    spread(list(roots))
-    if all(n in seen for n in nodes):
-        return
-    has_parent: set[PackageId] = set()
-    for parent, es in edges.items():
-        for edge in es:
-            if edge.child != parent:
-                has_parent.add(edge.child)
-    root_edges = edges.setdefault(roots[0], [])
-    for node in nodes:
-        if node not in seen and node not in has_parent:
-            root_edges.append(Edge(node, EdgeKind.PROD))
-            seen.add(node)
-            spread([node])
-    for node in nodes:
-        if node not in seen:
-            root_edges.append(Edge(node, EdgeKind.PROD))
-            seen.add(node)
-            spread([node])
 
 
 def default_workspace_globber(lockfile_dir: Path, pattern: str) -> list[str]:
@@ -630,6 +540,14 @@ class _Builder:
                 self.by_bound.setdefault(base, []).append(index)
             self.by_normalised.setdefault(unquote(base), index)
 
+    def link_target(self, name: str, version: str, folder: str | None) -> tuple[str, _Local | None]:
+        """A ``link:`` entry's version (its package.json's where readable) and its target."""
+        manifest = self.manifest(folder) if folder is not None else None
+        version = _manifest_version(manifest, version)
+        if folder is None or manifest is None:
+            return version, None
+        return version, _Local(PackageId.of(ECOSYSTEM, name, version), folder, manifest)
+
     def v1_entry(
         self,
         descriptors: tuple[str, ...],
@@ -651,11 +569,7 @@ class _Builder:
         source = _v1_source(rng, resolved)
         linked: _Local | None = None
         if source.kind is SourceKind.LINK:
-            folder = _safe_folder(".", source.url or ".")
-            manifest = self.manifest(folder) if folder is not None else None
-            version = _manifest_version(manifest, version)
-            if folder is not None and manifest is not None:
-                linked = _Local(PackageId.of(ECOSYSTEM, name, version), folder, manifest)
+            version, linked = self.link_target(name, version, _safe_folder(".", source.url or "."))
         pid = PackageId.of(ECOSYSTEM, name, version)
         self.add_node(pid, _Node(source, integrity, line))
         return _Entry(descriptors, line, body, pid, linked=linked)
@@ -682,11 +596,7 @@ class _Builder:
             version = _manifest_version(self.manifest(workspace), version)
         linked: _Local | None = None
         if kind is SourceKind.LINK and url is not None:
-            folder = _berry_link_folder(url, ref)
-            manifest = self.manifest(folder) if folder is not None else None
-            version = _manifest_version(manifest, version)
-            if folder is not None and manifest is not None:
-                linked = _Local(PackageId.of(ECOSYSTEM, name, version), folder, manifest)
+            version, linked = self.link_target(name, version, _berry_link_folder(url, ref))
         pid = PackageId.of(ECOSYSTEM, name, version)
         source = Source(kind, redact_url(url) if url is not None else None)
         self.add_node(pid, _Node(source, checksum, line, patch))
@@ -955,26 +865,10 @@ class _Builder:
             # there an unreachable entry is stale and stays without a parent.
             order = [e.node for e in self.entries]
             attach_orphans(order, self.roots, self.edges)
-        not_dev, not_optional = dev_optional_sets(self.roots, self.edges)
-        packages = [
-            Package(
-                id=pid,
-                source=node.source,
-                integrity=node.integrity,
-                line=node.line,
-                dev=pid not in not_dev,
-                optional=pid not in not_optional,
-            )
-            for pid, node in self.nodes.items()
-        ]
-        return build_graph(
-            ecosystem=ECOSYSTEM,
-            format=fmt,
-            path=self.spath,
-            packages=packages,
-            edges=self.edges,
-            roots=self.roots,
+        nodes = (
+            (pid, node.source, node.integrity, node.line, None) for pid, node in self.nodes.items()
         )
+        return npm_graph(self.spath, fmt, nodes, self.edges, self.roots)
 
 
 def _manifest_version(manifest: Mapping[str, Any] | None, default: str) -> str:

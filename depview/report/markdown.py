@@ -96,18 +96,12 @@ def _package_cell(entry: Entry) -> str:
     return f"{cell} ({', '.join(marks)})" if marks else cell
 
 
+def _table_code(version: str) -> str:
+    return md_code(version, 40, in_table=True)
+
+
 def _change_cell(entry: Entry) -> str:
-    change = entry.change
-    if change is None:
-        return ""
-    if change.from_version is None:
-        return "added"
-    if change.from_version == change.to_version:
-        return f"{md_code(change.from_version, 40, in_table=True)} (source changed)"
-    return (
-        f"{md_code(change.from_version, 40, in_table=True)} → "
-        f"{md_code(change.to_version, 40, in_table=True)}"
-    )
+    return change_text(entry, "→", _table_code)
 
 
 def _pin_cell(entry: Entry) -> str:

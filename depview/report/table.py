@@ -8,7 +8,7 @@ pin text, summary counts) are shared with the Markdown report.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from depview.config import Settings
@@ -84,16 +84,25 @@ def flags(entry: Entry) -> str:
     return ",".join(out)
 
 
-def change_text(entry: Entry, arrow: str = "->") -> str:
-    """``added`` or ``FROM -> TO`` for a diff entry, empty otherwise."""
+def _version_text(version: str) -> str:
+    return one_line(version, 40)
+
+
+def change_text(
+    entry: Entry, arrow: str = "->", version: Callable[[str], str] = _version_text
+) -> str:
+    """``added`` or ``FROM -> TO`` for a diff entry, empty otherwise.
+
+    ``version`` renders each version (one safe line of at most 40 characters by default).
+    """
     change = entry.change
     if change is None:
         return ""
     if change.from_version is None:
         return "added"
     if change.from_version == change.to_version:
-        return f"{one_line(change.from_version, 40)} (source changed)"
-    return f"{one_line(change.from_version, 40)} {arrow} {one_line(change.to_version, 40)}"
+        return f"{version(change.from_version)} (source changed)"
+    return f"{version(change.from_version)} {arrow} {version(change.to_version)}"
 
 
 def _label(entry: Entry) -> str:

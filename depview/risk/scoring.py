@@ -1,9 +1,9 @@
 """A 0-100 score: monotone in the level, and within a level in the number and weight of signals.
 
 Each level owns a band (none 0, info 5-14, low 15-34, medium 35-59, high 60-84,
-critical 85-100). Inside its band a package moves up by the weight of its
-findings (critical 6, high 4, medium 2, low 1, info 0.5 each) and 2 per
-policy combination that fired, capped at the top of the band. Adding a finding
+critical 85-100). Inside its band a package moves up by the total weight of its
+findings (critical 6, high 4, medium 2, low 1, info 0.5 each), capped at the top
+of the band. Adding a finding
 never lowers the score; a higher level always scores more than any lower one.
 """
 
@@ -39,7 +39,9 @@ def score(level: Level, findings: Sequence[Finding], combinations: int = 0) -> i
     low, high = BANDS[level]
     if level is Level.NONE:
         return 0
-    weight = sum(_WEIGHT[f.severity] for f in findings) + 2 * combinations
-    # The strongest finding's own weight is what put it in the band; count the rest.
-    weight -= _WEIGHT[level] if any(f.severity == level for f in findings) else 0
-    return min(high, low + int(round(max(weight, 0.0) * 2)))
+    # Only the findings count inside the band: a combination rule is implied by the
+    # findings that fired it, and counting rules separately would let a stronger
+    # finding (which makes the rule redundant) lower the score.
+    del combinations
+    weight = sum(_WEIGHT[f.severity] for f in findings)
+    return min(high, low + int(round(weight)))

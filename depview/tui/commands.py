@@ -26,62 +26,40 @@ __all__ = ["DepviewCommands", "command_table"]
 MAX_PACKAGE_HITS = 40
 
 
-def command_table(app: DepviewApp) -> list[tuple[str, str, Callable[[], object]]]:
-    """(name, help, callback) for every action the app offers."""
-    rows: list[tuple[str, str, Callable[[], object]]] = [
-        (
-            "Search packages by name",
-            "/ : incremental search",
-            partial(app.run_main, "start_search"),
-        ),
-        (
-            "Next risky package",
-            "n : next package at the filter level",
-            partial(app.run_main, "next_risky"),
-        ),
-        (
-            "Previous risky package",
-            "p : previous package at the filter level",
-            partial(app.run_main, "previous_risky"),
-        ),
-        (
-            "Open details",
-            "enter : findings, timeline, scripts, advisories, paths",
-            partial(app.run_main, "open_detail"),
-        ),
-        (
-            "Triage selected package",
-            "t : accept / ignore / investigate with a note",
-            partial(app.run_main, "triage"),
-        ),
-        (
-            "Export pinned-safe versions",
-            "e : preview the diff, then write",
-            partial(app.run_main, "export"),
-        ),
-        (
-            "Filter: cycle minimum level",
-            "f : all → low → medium → high → critical",
-            partial(app.run_main, "cycle_filter"),
-        ),
-        ("Filter: show all", "no level filter", partial(app.run_main, "set_filter('all')")),
-    ]
-    rows.extend(
+#: (name, help, main-screen action) of the palette's commands, in the order shown.
+_MAIN_ACTIONS: tuple[tuple[str, str, str], ...] = (
+    ("Search packages by name", "/ : incremental search", "start_search"),
+    ("Next risky package", "n : next package at the filter level", "next_risky"),
+    ("Previous risky package", "p : previous package at the filter level", "previous_risky"),
+    ("Open details", "enter : findings, timeline, scripts, advisories, paths", "open_detail"),
+    ("Triage selected package", "t : accept / ignore / investigate with a note", "triage"),
+    ("Export pinned-safe versions", "e : preview the diff, then write", "export"),
+    ("Filter: cycle minimum level", "f : all → low → medium → high → critical", "cycle_filter"),
+    ("Filter: show all", "no level filter", "set_filter('all')"),
+    *(
         (
             f"Filter: {level.label} and above",
             f"only packages at or above {level.label} (and the paths to them)",
-            partial(app.run_main, f"set_filter('{level.label}')"),
+            f"set_filter('{level.label}')",
         )
         for level in (Level.LOW, Level.MEDIUM, Level.HIGH, Level.CRITICAL)
-    )
+    ),
+    ("Sort by risk", "riskiest first at every level", "set_sort('risk')"),
+    ("Sort by name", "alphabetical", "set_sort('name')"),
+    ("Toggle sort", "s : risk ↔ name", "toggle_sort"),
+    ("Collapse all", "close every expanded row", "collapse_all"),
+)
+
+
+def command_table(app: DepviewApp) -> list[tuple[str, str, Callable[[], object]]]:
+    """(name, help, callback) for every action the app offers."""
+    rows: list[tuple[str, str, Callable[[], object]]] = [
+        (name, help_, partial(app.run_main, action)) for name, help_, action in _MAIN_ACTIONS
+    ]
     rows += [
-        ("Sort by risk", "riskiest first at every level", partial(app.run_main, "set_sort('risk')")),
-        ("Sort by name", "alphabetical", partial(app.run_main, "set_sort('name')")),
-        ("Toggle sort", "s : risk ↔ name", partial(app.run_main, "toggle_sort")),
-        ("Collapse all", "close every expanded row", partial(app.run_main, "collapse_all")),
         ("Help: keys and legend", "? : every key and symbol", app.action_help),
         ("Quit", "q : leave depview", app.action_quit),
-    ]  # fmt: skip
+    ]
     return rows
 
 

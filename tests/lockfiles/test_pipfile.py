@@ -13,23 +13,11 @@ from depview.errors import LockfileError
 from depview.lockfiles._pycommon import lock_details
 from depview.lockfiles.pipfile import READERS
 from depview.model import EdgeKind, PackageId, SourceKind
+from tests.lockfiles.helpers import norm, osv_packages, requirement_pins
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "python"
 CASES = ["pipenv-gen-app", "pipenv-pipenvrepo-examples"]
 READER = READERS[0]
-
-
-def norm(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def pins(path: Path) -> set[tuple[str, str]]:
-    out = set()
-    for line in path.read_text().splitlines():
-        m = re.match(r"^([A-Za-z0-9._-]+)(?:\[[^\]]*\])?==([^ ;\\]+)", line)
-        if m:
-            out.add((norm(m.group(1)), m.group(2)))
-    return out
 
 
 def read(path: Path):
@@ -41,12 +29,12 @@ def test_default_and_dev_sets_match_pipenv_requirements(case: str) -> None:
     folder = DATA / case
     graph = read(folder / "Pipfile.lock")
     prod = {(p.name, p.version) for p in graph.dependencies() if not p.dev}
-    assert prod == pins(folder / "oracle-pipenv-requirements.txt")
+    assert prod == requirement_pins(folder / "oracle-pipenv-requirements.txt")
     everything = {(p.name, p.version) for p in graph.dependencies()}
-    assert pins(folder / "oracle-pipenv-requirements-dev.txt") <= everything
+    assert requirement_pins(folder / "oracle-pipenv-requirements-dev.txt") <= everything
     allcats = folder / "oracle-pipenv-requirements-allcats.txt"
     if allcats.exists():
-        assert everything == pins(allcats)
+        assert everything == requirement_pins(allcats)
     # flat: every package is a direct dependency of the root
     assert graph.direct() == frozenset(p.id for p in graph.dependencies())
 
@@ -125,13 +113,10 @@ def test_osv_pipfile(folder: str, case: dict) -> None:
             read(path)
         return
     graph = read(path)
-    got = {(p.name, p.version): p for p in graph.dependencies()}
-    want = {(norm(p["name"]), p["version"]): p for p in case["packages"]}
-    assert set(got) == set(want)
-    for key, pkg in want.items():
-        assert got[key].dev == ("dev" in pkg.get("dep_groups", []))
+    for package, pkg in osv_packages(graph, case):
+        assert package.dev == ("dev" in pkg.get("dep_groups", []))
         if "line" in pkg:
-            assert got[key].line == pkg["line"]
+            assert package.line == pkg["line"]
     if "no-version" in case["fixture_local"]:
         assert len(lock_details(graph).skipped) == 2
 

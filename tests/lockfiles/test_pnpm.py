@@ -22,11 +22,8 @@ SOURCE.txt / oracle-pnpm-list.meta.txt there). Comparison rules:
 
 from __future__ import annotations
 
-import gzip
 import json
 import posixpath
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +33,13 @@ from depview.errors import LockfileError
 from depview.lockfiles import registry
 from depview.lockfiles.pnpm import READERS, PnpmLockReader, parse_dependency_path
 from depview.model import DependencyGraph, Edge, EdgeKind, PackageId, SourceKind
+from tests.lockfiles.helpers import (
+    assert_crlf_and_bom_read_the_same,
+    nv,
+    osv_cases,
+    unpack_case,
+)
+from tests.lockfiles.helpers import npm_pid as pid
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "pnpm"
 READER = PnpmLockReader()
@@ -43,8 +47,8 @@ PURE = PnpmLockReader(manifests=None)
 LOCAL = (SourceKind.ROOT, SourceKind.WORKSPACE, SourceKind.LINK)
 
 
-def pid(name: str, version: str) -> PackageId:
-    return PackageId.of("npm", name, version)
+def unpack(case: str, tmp_path: Path) -> Path:
+    return unpack_case(DATA, case, tmp_path)
 
 
 def read_text(tmp_path: Path, text: str, reader: PnpmLockReader = PURE) -> DependencyGraph:
@@ -55,26 +59,6 @@ def read_text(tmp_path: Path, text: str, reader: PnpmLockReader = PURE) -> Depen
 
 def read(path: Path, reader: PnpmLockReader = READER) -> DependencyGraph:
     return reader.read(path, path.read_text(encoding="utf-8"))
-
-
-def nv(graph: DependencyGraph) -> set[tuple[str, str]]:
-    return {(p.name, p.version) for p in graph.dependencies()}
-
-
-def unpack(case: str, tmp_path: Path) -> Path:
-    src = DATA / case
-    dst = tmp_path / case
-    for file in src.rglob("*"):
-        if not file.is_file():
-            continue
-        target = dst / file.relative_to(src)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if file.suffix == ".gz":
-            with gzip.open(file, "rb") as fin, target.with_suffix("").open("wb") as fout:
-                shutil.copyfileobj(fin, fout)
-        else:
-            shutil.copyfile(file, target)
-    return dst
 
 
 def test_reader_interface() -> None:
@@ -611,14 +595,9 @@ def test_workspace_names_from_package_json(tmp_path: Path) -> None:
 # OSV-Scanner / OSV-SCALIBR expectations
 
 
-def _osv_cases() -> Iterator[Any]:
-    for suite in ("osv-scanner-v1.9.2-pnpm", "osv-scalibr-pnpmlock"):
-        expected = json.loads((DATA / suite / "expected.json").read_text())
-        for case in expected["cases"]:
-            yield pytest.param(suite, case, id=f"{suite}:{case['test']}")
-
-
-@pytest.mark.parametrize(("suite", "case"), list(_osv_cases()))
+@pytest.mark.parametrize(
+    ("suite", "case"), list(osv_cases(DATA, ("osv-scanner-v1.9.2-pnpm", "osv-scalibr-pnpmlock")))
+)
 def test_osv_expectations(suite: str, case: dict[str, Any]) -> None:
     path = DATA / suite / case["fixture_local"]
     if not path.exists():
@@ -646,9 +625,4 @@ def test_osv_expectations(suite: str, case: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("case", ["pnpm-gen-ws-v5.4", "pnpm-gen-ws-v9.0-pnpm9"])
 def test_crlf_and_bom_read_the_same(case: str) -> None:
-    path = DATA / case / "pnpm-lock.yaml"
-    text = path.read_text(encoding="utf-8")
-    plain = PURE.read(path, text)
-    windows = PURE.read(path, "\ufeff" + text.replace("\n", "\r\n"))
-    assert windows.packages == plain.packages
-    assert windows.edges == plain.edges
+    assert_crlf_and_bom_read_the_same(PURE, DATA / case / "pnpm-lock.yaml")

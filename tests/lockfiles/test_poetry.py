@@ -14,14 +14,11 @@ from depview.errors import LockfileError
 from depview.lockfiles._pycommon import lock_details
 from depview.lockfiles.poetry import READERS, poetry_constraint
 from depview.model import EdgeKind, PackageId, SourceKind
+from tests.lockfiles.helpers import assert_line_and_commit, norm, osv_packages
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "python"
 CASES = sorted(p.name for p in DATA.glob("poetry-*") if p.is_dir())
 READER = READERS[0]
-
-
-def norm(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def show_pins(path: Path) -> set[tuple[str, str]]:
@@ -280,18 +277,11 @@ def test_osv_poetry(folder: str, case: dict) -> None:
             READER.read(path, text)
         return
     graph = READER.read(path, text)
-    got = {(p.name, p.version): p for p in graph.dependencies()}
-    want = {(norm(p["name"]), p["version"]): p for p in case["packages"]}
-    assert set(got) == set(want)
-    for key, pkg in want.items():
+    for package, pkg in osv_packages(graph, case):
         groups = pkg.get("dep_groups", [])
-        assert got[key].optional == ("optional" in groups)
-        assert got[key].dev == ("dev" in groups)
-        if "line" in pkg:
-            assert got[key].line == pkg["line"]
-        if "commit" in pkg:
-            assert got[key].source.kind == SourceKind.GIT
-            assert pkg["commit"] in (got[key].source.url or "")
+        assert package.optional == ("optional" in groups)
+        assert package.dev == ("dev" in groups)
+        assert_line_and_commit(package, pkg)
 
 
 @pytest.mark.parametrize(

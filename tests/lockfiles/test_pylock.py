@@ -4,7 +4,6 @@ and uv's pylock files, and the OSV-SCALIBR pylock fixtures."""
 from __future__ import annotations
 
 import json
-import re
 import tomllib
 from pathlib import Path
 
@@ -14,13 +13,10 @@ from depview.errors import LockfileError
 from depview.lockfiles._pycommon import lock_details
 from depview.lockfiles.pylock import READERS
 from depview.model import PackageId, SourceKind
+from tests.lockfiles.helpers import assert_line_and_commit, norm, osv_packages, requirement_pins
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "python"
 READER = READERS[0]
-
-
-def norm(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def read(path: Path):
@@ -29,13 +25,7 @@ def read(path: Path):
 
 def test_uv_exported_pylock_matches_uv_export_requirements() -> None:
     graph = read(DATA / "pylock-gen-uv-export" / "pylock.toml")
-    oracle = set()
-    for line in (
-        (DATA / "uv-gen-app" / "oracle-uv-export-requirements.txt").read_text().splitlines()
-    ):
-        m = re.match(r"^([A-Za-z0-9._-]+)(?:\[[^\]]*\])?==([^ ;\\]+)", line)
-        if m:
-            oracle.add((norm(m.group(1)), m.group(2)))
+    oracle = requirement_pins(DATA / "uv-gen-app" / "oracle-uv-export-requirements.txt")
     assert len(oracle) == 44
     assert {(p.name, p.version) for p in graph.dependencies()} == oracle
     # the editable project (directory = ".") is the root
@@ -76,15 +66,8 @@ def test_osv_scalibr_pylock(case: dict) -> None:
             read(path)
         return
     graph = read(path)
-    got = {(p.name, p.version): p for p in graph.dependencies()}
-    want = {(norm(p["name"]), p["version"]): p for p in case["packages"]}
-    assert set(got) == set(want)
-    for key, pkg in want.items():
-        if "line" in pkg:
-            assert got[key].line == pkg["line"]
-        if "commit" in pkg:
-            assert got[key].source.kind == SourceKind.GIT
-            assert pkg["commit"] in (got[key].source.url or "")
+    for package, pkg in osv_packages(graph, case):
+        assert_line_and_commit(package, pkg)
 
 
 def test_recorded_dependencies_become_edges() -> None:

@@ -20,13 +20,10 @@ from depview.lockfiles.requirements import (
     parse_requirement,
 )
 from depview.model import EdgeKind, PackageId, SourceKind
+from tests.lockfiles.helpers import norm
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "python"
 READER = READERS[0]
-
-
-def norm(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def read(path: Path):

@@ -3,7 +3,6 @@ pip accepts, and no text makes the reader fail with anything but LockfileError."
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -13,6 +12,7 @@ from depview.errors import LockfileError
 from depview.lockfiles._pycommon import lock_details
 from depview.lockfiles.requirements import READERS, Pin, parse_requirement
 from depview.model import DependencyGraph
+from tests.lockfiles.helpers import norm
 
 READER = READERS[0]
 NOWHERE = Path("/nonexistent-depview-dir/requirements.txt")
@@ -63,17 +63,13 @@ def requirement_texts(draw: st.DrawFn) -> tuple[str, str, str, list[str], int]:
     return text, name, version, [f"sha256:{h}" for h in hashes], len(before) + 1
 
 
-def normalise(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 @settings(max_examples=100, deadline=None)
 @given(requirement_texts())
 def test_pin_round_trip(sample: tuple[str, str, str, list[str], int]) -> None:
     text, name, version, hashes, line = sample
     graph = READER.read(NOWHERE, text)
     [pkg] = list(graph.dependencies())
-    assert pkg.name == normalise(name)
+    assert pkg.name == norm(name)
     assert pkg.version == version
     assert pkg.line == line
     assert list(lock_details(graph).hashes.get(pkg.id, ())) == hashes
@@ -86,12 +82,10 @@ def test_pin_round_trip(sample: tuple[str, str, str, list[str], int]) -> None:
 def test_many_pins_one_per_line(pins: list[tuple[str, str]]) -> None:
     text = "".join(f"{n}=={v}\n" for n, v in pins)
     graph = READER.read(NOWHERE, text)
-    want = {(normalise(n), v) for n, v in pins}
+    want = {(norm(n), v) for n, v in pins}
     assert {(p.name, p.version) for p in graph.dependencies()} == want
     for pkg in graph.dependencies():
-        first = next(
-            i for i, (n, v) in enumerate(pins) if (normalise(n), v) == (pkg.name, pkg.version)
-        )
+        first = next(i for i, (n, v) in enumerate(pins) if (norm(n), v) == (pkg.name, pkg.version))
         assert pkg.line == first + 1
 
 

@@ -15,24 +15,11 @@ from depview.lockfiles import load
 from depview.lockfiles._pycommon import lock_details
 from depview.lockfiles.uv import READERS, select
 from depview.model import EdgeKind, PackageId, SourceKind
+from tests.lockfiles.helpers import assert_line_and_commit, norm, osv_packages, requirement_pins
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "python"
 APP = DATA / "uv-gen-app"
 READER = READERS[0]
-
-
-def norm(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def export_pins(path: Path) -> set[tuple[str, str]]:
-    """(name, version) of every ``name==version`` line of a ``uv export`` file."""
-    out = set()
-    for line in path.read_text().splitlines():
-        m = re.match(r"^([A-Za-z0-9._-]+)(?:\[[^\]]*\])?==([^ ;\\]+)", line)
-        if m:
-            out.add((norm(m.group(1)), m.group(2)))
-    return out
 
 
 def tree_edges(path: Path) -> tuple[set[tuple[str, str]], set[tuple[str, str, str, str]]]:
@@ -60,7 +47,7 @@ def app_graph():
 
 def test_package_set_matches_uv_export_all_groups_all_extras(app_graph) -> None:
     ours = {(p.name, p.version) for p in app_graph.dependencies()}
-    oracle = export_pins(APP / "oracle-uv-export-requirements-all-nohashes.txt")
+    oracle = requirement_pins(APP / "oracle-uv-export-requirements-all-nohashes.txt")
     assert len(oracle) == 63
     assert ours == oracle
 
@@ -68,7 +55,7 @@ def test_package_set_matches_uv_export_all_groups_all_extras(app_graph) -> None:
 def test_select_default_groups_matches_default_export() -> None:
     text = (APP / "uv.lock").read_text()
     chosen = select(APP / "uv.lock", text, groups=["dev"], extras=())
-    assert {(p.name, p.version) for p in chosen} == export_pins(
+    assert {(p.name, p.version) for p in chosen} == requirement_pins(
         APP / "oracle-uv-export-requirements.txt"
     )
     # No groups, no extras: the pure production set is smaller still.
@@ -154,15 +141,8 @@ def test_osv_scalibr_uvlock(case: dict) -> None:
         assert str(path) in str(info.value)
         return
     graph = READER.read(path, text)
-    got = {(p.name, p.version): p for p in graph.dependencies()}
-    want = {(norm(p["name"]), p["version"]): p for p in case["packages"]}
-    assert set(got) == set(want)
-    for key, pkg in want.items():
-        if "line" in pkg:
-            assert got[key].line == pkg["line"]
-        if "commit" in pkg:
-            assert got[key].source.kind == SourceKind.GIT
-            assert pkg["commit"] in (got[key].source.url or "")
+    for package, pkg in osv_packages(graph, case):
+        assert_line_and_commit(package, pkg)
 
 
 def test_osv_no_packages_fixtures_are_empty_graphs() -> None:

@@ -7,11 +7,16 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from depview.errors import LockfileError
 from depview.lockfiles.uv import READERS
-from depview.model import DependencyGraph
+from tests.lockfiles.mutations import (
+    BINARY_GARBAGE,
+    check_python_reader,
+    every_field_every_type,
+    toml_mutations,
+    truncated_at_every_line,
+    without_lines,
+)
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "python"
 READER = READERS[0]
@@ -19,8 +24,7 @@ READER = READERS[0]
 
 def _seed(name: str) -> str:
     """A fixture without its long wheel lists (same structure, faster to parse)."""
-    text = (DATA / "osv-scalibr-uvlock" / "fixtures" / name).read_text()
-    return "".join(ln for ln in text.splitlines(keepends=True) if not ln.startswith("    { url"))
+    return without_lines(DATA / "osv-scalibr-uvlock" / "fixtures" / name, "    { url")
 
 
 SEEDS = [
@@ -29,68 +33,14 @@ SEEDS = [
     _seed("names-outside-package-block.lock"),
     (DATA / "uv-gen-app" / "uv.lock").read_text()[:6000].rsplit("\n[[package]]", 1)[0],
 ]
-WRONG = [
-    "1",
-    "true",
-    "[1, 2]",
-    "{ a = 1 }",
-    '"s"',
-    "1.5",
-    "[]",
-    "{}",
-    "2024-01-01",
-    "[{}]",
-    "{ name = 1 }",
-]
-#: One value of each TOML type for the exhaustive every-field test.
-EVERY_TYPE = ["1", "true", '"s"', "[1, 2]", "{ a = 1 }", "[{}]", "2024-01-01"]
 
 
 def check(text: str) -> None:
-    try:
-        graph = READER.read(Path("uv.lock"), text)
-    except LockfileError as exc:
-        assert exc.path == "uv.lock"
-        return
-    assert isinstance(graph, DependencyGraph)
-    assert all(r in graph.packages for r in graph.roots)
-    for parent, edges in graph.edges.items():
-        assert parent in graph.packages
-        assert all(e.child in graph.packages for e in edges)
-
-
-@st.composite
-def mutated(draw: st.DrawFn) -> str:
-    lines = draw(st.sampled_from(SEEDS)).splitlines(keepends=True)
-    for op in draw(
-        st.lists(
-            st.sampled_from(["del", "dup", "value", "insert", "cut", "swap"]),
-            min_size=1,
-            max_size=4,
-        )
-    ):
-        if not lines:
-            break
-        i = draw(st.integers(0, len(lines) - 1))
-        if op == "del":
-            del lines[i]
-        elif op == "dup":
-            lines.insert(i, lines[i])
-        elif op == "value":
-            key = lines[i].split("=", 1)[0] if "=" in lines[i] else "name "
-            lines[i] = f"{key.rstrip()} = {draw(st.sampled_from(WRONG))}\n"
-        elif op == "insert":
-            lines.insert(i, draw(st.text(max_size=30)) + "\n")
-        elif op == "cut":
-            lines = [*lines[:i], lines[i][: draw(st.integers(0, len(lines[i])))]]
-        else:
-            j = draw(st.integers(0, len(lines) - 1))
-            lines[i], lines[j] = lines[j], lines[i]
-    return "".join(lines)
+    check_python_reader(READER, Path("uv.lock"), text)
 
 
 @settings(max_examples=120, deadline=None)
-@given(mutated())
+@given(toml_mutations(SEEDS))
 def test_mutated_lockfiles(text: str) -> None:
     check(text)
 
@@ -98,34 +48,17 @@ def test_mutated_lockfiles(text: str) -> None:
 @pytest.mark.parametrize("seed", range(len(SEEDS)))
 def test_wrong_type_in_every_field(seed: int) -> None:
     """Each distinct key (and each kind of array item) gets every wrong type once."""
-    lines = SEEDS[seed].splitlines(keepends=True)
-    done: set[str] = set()
-    for i, line in enumerate(lines):
-        stripped = line.strip()
-        if not stripped or stripped.startswith(("#", "[")) or stripped == "]":
-            continue
-        if stripped.startswith("{"):
-            kind = "item:" + stripped.split("=", 1)[0]
-            template = "    {},\n"
-        elif "=" in stripped:
-            kind = stripped.split("=", 1)[0].strip()
-            template = kind + " = {}\n"
-        else:
-            continue
-        if kind in done:
-            continue
-        done.add(kind)
-        for value in EVERY_TYPE:
-            check("".join([*lines[:i], template.format(value), *lines[i + 1 :]]))
-    assert done
+    texts = list(every_field_every_type(SEEDS[seed]))
+    assert texts
+    for text in texts:
+        check(text)
 
 
 def test_truncated_at_every_line() -> None:
-    lines = SEEDS[0].splitlines(keepends=True)
-    for i in range(len(lines)):
-        check("".join(lines[:i]) + lines[i][: len(lines[i]) // 2])
+    for text in truncated_at_every_line(SEEDS[0]):
+        check(text)
 
 
 def test_binary_garbage() -> None:
-    for blob in (b"\x89PNG\r\n\x1a\n\x00\x00", bytes(range(256)), b"\xff\xfe" * 50):
-        check(blob.decode("latin-1"))
+    for text in BINARY_GARBAGE:
+        check(text)

@@ -9,24 +9,25 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from depview.errors import LockfileError
 from depview.lockfiles.yarn import YarnLockReader
-from depview.model import DependencyGraph
+from tests.lockfiles.mutations import (
+    WRONG_VALUES,
+    check_npm_reader,
+    head_of,
+    set_at,
+    text_mutations,
+    value_paths,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "yarn"
 READER = YarnLockReader(manifests=None, globber=None)
 PATH = Path("/nonexistent/yarn.lock")
 
 
-def _seed(path: Path, limit: int = 3000) -> str:
-    text = path.read_text(encoding="utf-8")
-    return text[: text.rfind("\n\n", 0, limit) + 1] if len(text) > limit else text
-
-
 SEEDS = [
-    _seed(DATA / "yarn-gen-v1-ws" / "yarn.lock"),
-    _seed(DATA / "yarn-gen-berry-v6-ws" / "yarn.lock"),
-    _seed(DATA / "yarn-gen-berry-v10-ws" / "yarn.lock"),
+    head_of(DATA / "yarn-gen-v1-ws" / "yarn.lock"),
+    head_of(DATA / "yarn-gen-berry-v6-ws" / "yarn.lock"),
+    head_of(DATA / "yarn-gen-berry-v10-ws" / "yarn.lock"),
     *(
         (DATA / suite / "fixtures" / name).read_text(encoding="utf-8")
         for suite, name in (
@@ -47,82 +48,16 @@ NASTY = st.text(
 
 
 def check(text: str) -> None:
-    try:
-        graph = READER.read(PATH, text)
-    except LockfileError as exc:
-        assert exc.path == str(PATH)
-        assert exc.line is None or exc.line >= 1
-        assert "\n" not in exc.one_line()
-    else:
-        assert isinstance(graph, DependencyGraph)
-        for parent, edges in graph.edges.items():
-            assert parent in graph.packages
-            for edge in edges:
-                assert edge.child in graph.packages
-
-
-@st.composite
-def mutated(draw: st.DrawFn) -> str:
-    text = draw(st.sampled_from(SEEDS))
-    for _ in range(draw(st.integers(1, 4))):
-        op = draw(
-            st.sampled_from(["delete", "insert", "dup", "swap", "indent", "truncate", "replace"])
-        )
-        n = len(text)
-        if n == 0:
-            break
-        i = draw(st.integers(0, n - 1))
-        if op == "delete":
-            text = text[:i] + text[i + draw(st.integers(1, 40)) :]
-        elif op == "insert":
-            text = text[:i] + draw(NASTY) + text[i:]
-        elif op == "truncate":
-            text = text[:i]
-        elif op == "replace":
-            text = text[:i] + draw(NASTY) + text[i + draw(st.integers(1, 6)) :]
-        else:
-            lines = text.split("\n")
-            j = draw(st.integers(0, len(lines) - 1))
-            k = draw(st.integers(0, len(lines) - 1))
-            if op == "dup":
-                lines.insert(k, lines[j])
-            elif op == "swap":
-                lines[j], lines[k] = lines[k], lines[j]
-            else:
-                lines[j] = " " * draw(st.integers(0, 7)) + lines[j].lstrip(" ")
-            text = "\n".join(lines)
-    return text
+    check_npm_reader(READER, PATH, text)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(mutated())
+@given(text_mutations(SEEDS, NASTY, max_indent=7))
 def test_mutated_text_reads_or_fails_cleanly(text: str) -> None:
     check(text)
 
 
 # -- schema violations: a value of the wrong type anywhere ----------------------
-
-WRONG = st.one_of(
-    st.none(),
-    st.just(""),
-    st.text(max_size=5),
-    st.lists(st.text(max_size=3), max_size=2),
-    st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=2),
-    st.dictionaries(st.text(max_size=3), st.lists(st.integers(), max_size=2), max_size=2),
-    st.integers(),
-    st.booleans(),
-)
-
-
-def _paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out: list[tuple[Any, ...]] = []
-    stack = [(prefix, data)]
-    while stack:
-        path, node = stack.pop()
-        out.append(path)
-        if isinstance(node, dict):
-            stack.extend((path + (k,), v) for k, v in node.items())
-    return out
 
 
 def _berry_seed(index: int) -> dict[str, Any]:
@@ -132,24 +67,14 @@ def _berry_seed(index: int) -> dict[str, Any]:
     return data
 
 
-def _set(data: Any, path: tuple[Any, ...], value: Any) -> Any:
-    if not path:
-        return value
-    node = data
-    for key in path[:-1]:
-        node = node[key]
-    node[path[-1]] = value
-    return data
-
-
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 2), st.data())
 def test_berry_wrong_types_anywhere(index: int, data: st.DataObject) -> None:
     doc = _berry_seed(index)
-    paths = _paths(doc)
+    paths = value_paths(doc, into_lists=False)
     target = data.draw(st.sampled_from(paths))
-    value = data.draw(WRONG)
-    doc = _set(doc, target, value)
+    value = data.draw(WRONG_VALUES)
+    doc = set_at(doc, target, value)
     text = "# yarn lockfile\n" + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
     if isinstance(doc, dict) and "__metadata" not in doc:
         text = '# This file is generated by running "yarn install" inside your project.\n' + text
@@ -201,7 +126,7 @@ def test_v1_wrong_types_anywhere(data: st.DataObject) -> None:
     entries = copy.deepcopy(V1_ENTRIES)
     index = data.draw(st.integers(0, len(entries) - 1))
     key, body = entries[index]
-    target = data.draw(st.sampled_from(_paths(body)))
-    body = _set(body, target, data.draw(WRONG))
+    target = data.draw(st.sampled_from(value_paths(body, into_lists=False)))
+    body = set_at(body, target, data.draw(WRONG_VALUES))
     entries[index] = (key, body)
     check(_v1_dump(entries))

@@ -142,3 +142,56 @@ _ALLOWED_TAGS = re.compile(r"</?(details|summary)>")
 def markdown_prose(text: str) -> str:
     """Markdown with code spans and the report's own tags taken out: what is left is prose."""
     return _ALLOWED_TAGS.sub("", _CODE_SPAN.sub("", text))
+
+
+def layered_lockfile(count: int, *, seed: int = 7, layers: int = 8, fanout: int = 2) -> dict[str, Any]:
+    """``count`` packages in ``layers`` layers growing towards the leaves (npm-like depth).
+
+    Each package depends on up to ``fanout`` packages of the next layer; about 5%
+    also have a nested 2.0.0 copy of one dependency (a version conflict).
+    """
+    import random
+
+    rng = random.Random(seed)
+    weights = [2**i for i in range(layers)]
+    sizes = [max(1, count * w // sum(weights)) for w in weights]
+    sizes[-1] += count - sum(sizes)
+    names: list[list[str]] = []
+    n = 0
+    for size in sizes:
+        names.append([f"l{len(names)}-{i}" for i in range(n, n + size)])
+        n += size
+    packages: dict[str, Any] = {
+        "": {"name": "layered", "version": "1.0.0", "dependencies": {x: "^1.0.0" for x in names[0]}}
+    }
+    # every package of a layer is a dependency of some package of the layer above
+    parent_of: dict[str, str] = {}
+    for depth in range(1, len(names)):
+        for name in names[depth]:
+            parent_of[name] = rng.choice(names[depth - 1])
+    required: dict[str, list[str]] = {}
+    for child, parent in parent_of.items():
+        required.setdefault(parent, []).append(child)
+    for depth, layer in enumerate(names):
+        below = names[depth + 1] if depth + 1 < len(names) else []
+        for name in layer:
+            entry: dict[str, Any] = {
+                "version": "1.0.0",
+                "resolved": f"https://registry.npmjs.org/{name}/-/{name}-1.0.0.tgz",
+                "integrity": "sha512-" + "C" * 86 + "==",
+            }
+            deps = {child: "^1.0.0" for child in required.get(name, [])}
+            if below:
+                deps.update({rng.choice(below): "^1.0.0" for _ in range(rng.randint(0, fanout))})
+            if deps:
+                entry["dependencies"] = deps
+                if below and rng.random() < 0.05:
+                    dep = next(iter(deps))
+                    deps[dep] = "^2.0.0"
+                    packages[f"node_modules/{name}/node_modules/{dep}"] = {
+                        "version": "2.0.0",
+                        "resolved": f"https://registry.npmjs.org/{dep}/-/{dep}-2.0.0.tgz",
+                        "integrity": "sha512-" + "D" * 86 + "==",
+                    }
+            packages[f"node_modules/{name}"] = entry
+    return {"name": "layered", "version": "1.0.0", "lockfileVersion": 3, "requires": True, "packages": packages}

@@ -7,11 +7,10 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from depview.metadata import Person
 from depview.sources.npm import NODE_GYP, normalize_packument, parse_person
-from tests.sources.helpers import LIVE, load
+from tests.sources.helpers import LIVE, json_like, load
 
 
 def test_axios_after_takedown() -> None:
@@ -179,43 +178,30 @@ def test_huge_strings_are_capped() -> None:
     assert info.deprecated is not None and len(info.deprecated) < 5000
 
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=8),
-    lambda inner: (
-        st.lists(inner, max_size=3)
-        | st.dictionaries(
-            st.sampled_from(
-                [
-                    "versions",
-                    "time",
-                    "dist-tags",
-                    "maintainers",
-                    "_npmUser",
-                    "dist",
-                    "scripts",
-                    "name",
-                    "1.0.0",
-                    "created",
-                    "modified",
-                    "unpublished",
-                    "dependencies",
-                    "attestations",
-                    "provenance",
-                    "trustedPublisher",
-                    "integrity",
-                    "shasum",
-                    "gypfile",
-                    "deprecated",
-                    "description",
-                ]
-            )
-            | st.text(max_size=4),
-            inner,
-            max_size=5,
-        )
-    ),
-    max_leaves=25,
-)
+PACKUMENT_KEYS = [
+    "versions",
+    "time",
+    "dist-tags",
+    "maintainers",
+    "_npmUser",
+    "dist",
+    "scripts",
+    "name",
+    "1.0.0",
+    "created",
+    "modified",
+    "unpublished",
+    "dependencies",
+    "attestations",
+    "provenance",
+    "trustedPublisher",
+    "integrity",
+    "shasum",
+    "gypfile",
+    "deprecated",
+    "description",
+]
+json_values = json_like(PACKUMENT_KEYS, floats=True)
 
 
 @settings(max_examples=100, deadline=None)

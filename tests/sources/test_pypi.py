@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from depview.metadata import Person
 from depview.sources.pypi import (
@@ -16,7 +15,7 @@ from depview.sources.pypi import (
     pypi_vulnerabilities,
     version_of_file,
 )
-from tests.sources.helpers import load
+from tests.sources.helpers import json_like, load
 
 PROVENANCE_FILE = "tinylib-1.1.0-py3-none-any.whl"
 
@@ -112,44 +111,31 @@ def test_version_of_file() -> None:
     assert version_of_file("nonsense") is None
 
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
-    lambda inner: (
-        st.lists(inner, max_size=3)
-        | st.dictionaries(
-            st.sampled_from(
-                [
-                    "info",
-                    "releases",
-                    "files",
-                    "filename",
-                    "digests",
-                    "sha256",
-                    "yanked",
-                    "upload_time_iso_8601",
-                    "upload-time",
-                    "ownership",
-                    "roles",
-                    "user",
-                    "organization",
-                    "provenance",
-                    "attestation_bundles",
-                    "publisher",
-                    "kind",
-                    "1.0",
-                    "x-1.0.tar.gz",
-                    "packagetype",
-                    "vulnerabilities",
-                    "id",
-                ]
-            )
-            | st.text(max_size=4),
-            inner,
-            max_size=5,
-        )
-    ),
-    max_leaves=25,
-)
+PYPI_KEYS = [
+    "info",
+    "releases",
+    "files",
+    "filename",
+    "digests",
+    "sha256",
+    "yanked",
+    "upload_time_iso_8601",
+    "upload-time",
+    "ownership",
+    "roles",
+    "user",
+    "organization",
+    "provenance",
+    "attestation_bundles",
+    "publisher",
+    "kind",
+    "1.0",
+    "x-1.0.tar.gz",
+    "packagetype",
+    "vulnerabilities",
+    "id",
+]
+json_values = json_like(PYPI_KEYS)
 
 
 @settings(max_examples=100, deadline=None)

@@ -659,20 +659,31 @@ def fake_remedy(calls: list[Any], tmp_path: Path) -> Any:
     )
 
 
-async def test_export_shows_diff_then_writes_on_confirm(
-    make: MakeApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def use_fake_remedy(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[Any]:
+    """Export through :func:`fake_remedy`; the list it returns records its calls."""
     calls: list[Any] = []
     monkeypatch.setattr(
         "depview.tui.screens.export.load_remedy", lambda: fake_remedy(calls, tmp_path)
     )
+    return calls
+
+
+async def open_export(app: DepviewApp, pilot: Any) -> None:
+    """Press ``e`` once the app has settled and wait for the export screen's worker."""
+    await settle(app, pilot)
+    await pilot.press("e")
+    await pilot.pause()
+    await scr(app).workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_export_shows_diff_then_writes_on_confirm(
+    make: MakeApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = use_fake_remedy(monkeypatch, tmp_path)
     app = make()
     async with app.run_test(size=(120, 30)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("e")
-        await pilot.pause()
-        await scr(app).workers.wait_for_complete()
-        await pilot.pause()
+        await open_export(app, pilot)
         text = screen_text(app)
         assert "+b" in text and "-a" in text and "pin evil@6.6.6 -> 6.6.5" in text
         assert "note [b]literal[/b]" in text
@@ -689,28 +700,17 @@ async def test_export_shows_diff_then_writes_on_confirm(
 async def test_export_apply_and_demo_preview_only(
     make: MakeApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls: list[Any] = []
-    monkeypatch.setattr(
-        "depview.tui.screens.export.load_remedy", lambda: fake_remedy(calls, tmp_path)
-    )
+    calls = use_fake_remedy(monkeypatch, tmp_path)
     app = make()
     async with app.run_test(size=(120, 30)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("e")
-        await pilot.pause()
-        await scr(app).workers.wait_for_complete()
-        await pilot.pause()
+        await open_export(app, pilot)
         await pilot.press("A")
         await pilot.pause()
         assert calls[-1] == ("write", None, True)
     calls.clear()
     demo = make(demo=True)
     async with demo.run_test(size=(120, 30)) as pilot:
-        await settle(demo, pilot)
-        await pilot.press("e")
-        await pilot.pause()
-        await scr(demo).workers.wait_for_complete()
-        await pilot.pause()
+        await open_export(demo, pilot)
         await pilot.press("y")
         assert "preview only" in screen_text(demo)
         assert [c for c in calls if c[0] == "write"] == []
@@ -726,11 +726,7 @@ async def test_export_failure_is_one_line(make: MakeApp, monkeypatch: pytest.Mon
     monkeypatch.setattr("depview.tui.screens.export.load_remedy", lambda: remedy)
     app = make()
     async with app.run_test(size=(120, 30)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("e")
-        await pilot.pause()
-        await scr(app).workers.wait_for_complete()
-        await pilot.pause()
+        await open_export(app, pilot)
         assert "export failed: cannot pin: lockfile changed" in screen_text(app)
 
 

@@ -7,12 +7,13 @@ dependent of the risky copy (``{"parent": {"name": "version"}}``,
 are. A dependent that is the project itself is a *direct* rule. The merged
 block is written into package.json as text (:mod:`depview.remedy.jsonedit`):
 other keys, their order, the indent and the trailing newline stay as they were.
+:meth:`OverrideFormat.write` is each format's ``write``, given how its block is keyed.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,13 @@ from depview.remedy.jsonedit import JsonEditError, JsonText
 from depview.remedy.model import ExportError, FileChange, Plan
 from depview.remedy.writers.base import read_json_object
 
-__all__ = ["Rule", "apply_to_package_json", "override_rules"]
+__all__ = [
+    "OverrideFormat",
+    "Rule",
+    "apply_to_package_json",
+    "flat_block",
+    "override_rules",
+]
 
 ROOT_TABLES = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
 
@@ -222,3 +229,40 @@ def relock_hint(tool: str) -> str:
         f"package.json only: run `{tool}` to re-lock with these pins "
         "(or `depview export --relock` to try it in a temporary copy first)"
     )
+
+
+def flat_block(rules: Iterable[Rule], key: Callable[[Rule], str]) -> dict[str, Any]:
+    """``{key(rule): version}`` for every rule that is not direct (the last wins)."""
+    return {key(rule): rule.version for rule in rules if not rule.direct}
+
+
+@dataclass(frozen=True, slots=True)
+class OverrideFormat:
+    """One override-style export: ``--format`` name, the projects it fits (named in the
+    error for a non-npm graph), where its block sits in package.json, the re-lock command.
+    """
+
+    fmt: str
+    project: str
+    block_path: tuple[str, ...]
+    install: str
+
+    def write(
+        self,
+        plan: Plan,
+        graph: DependencyGraph,
+        lockfile: Path,
+        block: Callable[[list[Rule]], Mapping[str, Any]],
+    ) -> list[FileChange]:
+        """package.json with ``block(rules)`` merged in and direct ranges pinned."""
+        if graph.ecosystem != "npm":
+            raise ExportError(f"--format {self.fmt} needs an {self.project} project")
+        path = lockfile.parent / "package.json"
+        if not path.is_file():
+            raise ExportError(f"{path}: no package.json beside the lockfile")
+        _, manifest = read_json_object(path)
+        rules = override_rules(plan, graph)
+        ranges, members, notes = direct_changes(rules, graph, lockfile, manifest)
+        notes.append(relock_hint(self.install))
+        root = apply_to_package_json(path, self.block_path, block(rules), ranges, tuple(notes))
+        return [root, *members]

@@ -14,22 +14,18 @@ from pathlib import Path
 from typing import Any
 
 from depview.model import DependencyGraph
-from depview.remedy.model import ExportError, FileChange, Plan
-from depview.remedy.writers._overrides import (
-    apply_to_package_json,
-    direct_changes,
-    override_rules,
-    relock_hint,
-)
-from depview.remedy.writers.base import MetadataMap, read_json_object
+from depview.remedy.model import FileChange, Plan
+from depview.remedy.writers._overrides import OverrideFormat, Rule, override_rules
+from depview.remedy.writers.base import MetadataMap
 
 __all__ = ["overrides_block", "write"]
 
+_FORMAT = OverrideFormat("npm-overrides", "npm", ("overrides",), "npm install")
 
-def overrides_block(plan: Plan, graph: DependencyGraph) -> dict[str, Any]:
-    """The overrides to merge into package.json (direct dependencies left out)."""
+
+def _nested(rules: list[Rule]) -> dict[str, Any]:
     additions: dict[str, Any] = {}
-    for rule in override_rules(plan, graph):
+    for rule in rules:
         if rule.direct:
             continue
         if rule.parent is None:
@@ -41,19 +37,13 @@ def overrides_block(plan: Plan, graph: DependencyGraph) -> dict[str, Any]:
     return additions
 
 
+def overrides_block(plan: Plan, graph: DependencyGraph) -> dict[str, Any]:
+    """The overrides to merge into package.json (direct dependencies left out)."""
+    return _nested(override_rules(plan, graph))
+
+
 def write(
     plan: Plan, graph: DependencyGraph, lockfile: Path, metadata: MetadataMap
 ) -> list[FileChange]:
     """package.json with the overrides merged in (and direct ranges pinned)."""
-    if graph.ecosystem != "npm":
-        raise ExportError("--format npm-overrides needs an npm project")
-    path = lockfile.parent / "package.json"
-    if not path.is_file():
-        raise ExportError(f"{path}: no package.json beside the lockfile")
-    _, manifest = read_json_object(path)
-    rules = override_rules(plan, graph)
-    ranges, members, notes = direct_changes(rules, graph, lockfile, manifest)
-    notes.append(relock_hint("npm install"))
-    block = overrides_block(plan, graph)
-    root = apply_to_package_json(path, ("overrides",), block, ranges, tuple(notes))
-    return [root, *members]
+    return _FORMAT.write(plan, graph, lockfile, _nested)

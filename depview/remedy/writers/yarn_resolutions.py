@@ -12,16 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from depview.model import DependencyGraph
-from depview.remedy.model import ExportError, FileChange, Plan
-from depview.remedy.writers._overrides import (
-    apply_to_package_json,
-    direct_changes,
-    override_rules,
-    relock_hint,
-)
-from depview.remedy.writers.base import MetadataMap, read_json_object
+from depview.remedy.model import FileChange, Plan
+from depview.remedy.writers._overrides import OverrideFormat, Rule, flat_block
+from depview.remedy.writers.base import MetadataMap
 
 __all__ = ["is_berry", "write"]
+
+_FORMAT = OverrideFormat("yarn-resolutions", "npm/yarn", ("resolutions",), "yarn install")
 
 
 def is_berry(lockfile: Path) -> bool:
@@ -36,27 +33,18 @@ def is_berry(lockfile: Path) -> bool:
     return "__metadata:" in head
 
 
+def _berry_key(rule: Rule) -> str:
+    return rule.name if rule.parent is None else f"{rule.parent_key('@npm:')}/{rule.name}"
+
+
+def _classic_key(rule: Rule) -> str:
+    return f"**/{rule.name}" if rule.parent is None else f"{rule.parent.name}/{rule.name}"
+
+
 def write(
     plan: Plan, graph: DependencyGraph, lockfile: Path, metadata: MetadataMap
 ) -> list[FileChange]:
-    if graph.ecosystem != "npm":
-        raise ExportError("--format yarn-resolutions needs an npm/yarn project")
-    path = lockfile.parent / "package.json"
-    if not path.is_file():
-        raise ExportError(f"{path}: no package.json beside the lockfile")
-    _, manifest = read_json_object(path)
-    berry = is_berry(lockfile)
-    rules = override_rules(plan, graph)
-    ranges, members, notes = direct_changes(rules, graph, lockfile, manifest)
-    additions: dict[str, Any] = {}
-    for rule in rules:
-        if rule.direct:
-            continue
-        if rule.parent is None:
-            additions[rule.name if berry else f"**/{rule.name}"] = rule.version
-        else:
-            parent = rule.parent_key("@npm:") if berry else rule.parent.name
-            additions[f"{parent}/{rule.name}"] = rule.version
-    notes.append(relock_hint("yarn install"))
-    root = apply_to_package_json(path, ("resolutions",), additions, ranges, tuple(notes))
-    return [root, *members]
+    def block(rules: list[Rule]) -> dict[str, Any]:
+        return flat_block(rules, _berry_key if is_berry(lockfile) else _classic_key)
+
+    return _FORMAT.write(plan, graph, lockfile, block)
