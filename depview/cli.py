@@ -336,6 +336,17 @@ def _warn_skipped(graph: DependencyGraph) -> None:
         print(f"depview: warning: ... and {len(graph.warnings) - 50} more", file=sys.stderr)
 
 
+def _print_errors(errors: Sequence[Any], limit: int = 20) -> None:
+    """Source failures on stderr, one inert line each (registry text is untrusted)."""
+    from depview.textsafe import one_line
+
+    for err in errors[:limit]:
+        line = f"{err.source}: {err.package or ''} {err.message}"
+        print(f"depview: {one_line(line, 300)}", file=sys.stderr)
+    if len(errors) > limit:
+        print(f"depview: ... and {len(errors) - limit} more errors", file=sys.stderr)
+
+
 def cmd_scan(ns: argparse.Namespace) -> int:
     from depview.service import build_report
     from depview.triage import load_triage, triage_path
@@ -353,8 +364,7 @@ def cmd_scan(ns: argparse.Namespace) -> int:
         lockfile_display=str(ns.path if ns.path.is_file() else loaded.lockfile),
     )
     _emit(_render(ns.format, report, loaded.settings, ns.min_level), ns.output)
-    for err in errors[:20]:
-        print(f"depview: {err.source}: {err.package or ''} {err.message}".rstrip(), file=sys.stderr)
+    _print_errors(errors)
     return report.exit_code(loaded.settings.fail_on)
 
 
@@ -403,8 +413,7 @@ def cmd_diff(ns: argparse.Namespace) -> int:
     )
     report = replace(report, extra={**report.extra, "diff": True})
     _emit(_render(ns.format, report, loaded.settings, ns.min_level), ns.output)
-    for err in analysis.errors[:20]:
-        print(f"depview: {err.source}: {err.package or ''} {err.message}".rstrip(), file=sys.stderr)
+    _print_errors(analysis.errors)
     return report.exit_code(loaded.settings.fail_on)
 
 

@@ -37,7 +37,7 @@ class Enrichment:
     errors: list[SourceError] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False)  # asyncio.run reprs its result on exit: keep that cheap
 class Analysis:
     """The outcome of :func:`analyze`: verdicts, failures, and the data behind them."""
 

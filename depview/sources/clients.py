@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from packaging.version import InvalidVersion, Version
 
@@ -64,6 +65,7 @@ class SourceContext:
     recorder: SnapshotWriter | None = None
     errors: list[SourceError] = field(default_factory=list)
     clock: Callable[[], float] = time.time
+    _seen: set[SourceError] = field(default_factory=set, repr=False)
 
     @property
     def read_cache(self) -> bool:
@@ -75,7 +77,8 @@ class SourceContext:
 
     def note(self, source: str, package: str | None, message: str) -> None:
         error = SourceError(source, package, message)
-        if error not in self.errors:
+        if error not in self._seen:
+            self._seen.add(error)
             self.errors.append(error)
 
 
@@ -563,7 +566,7 @@ class OsvSource:
         return await self._details.run(ident, lambda: self._fetch_detail(ident, modified))
 
     async def _fetch_detail(self, ident: str, modified: str | None) -> list[Advisory]:
-        url = f"{self.base}/v1/vulns/{ident}"
+        url = f"{self.base}/v1/vulns/{quote(ident, safe='')}"
         key = f"osv-v {url}"
         now = self.ctx.clock()
         entry = self.ctx.cache.get(key) if self.ctx.read_cache and self.ctx.cache else None

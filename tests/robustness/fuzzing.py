@@ -33,7 +33,7 @@ from typing import Any, Protocol, TypeVar
 import yaml
 
 from depview.errors import LockfileError
-from depview.lockfiles import READERS
+from depview.lockfiles.registry import READERS
 from depview.model import DependencyGraph
 from depview.report.tree import graph_to_json, render_tree
 
@@ -253,13 +253,13 @@ def _slots(doc: Any) -> list[tuple[Any, Any]]:
 def _structural(doc: Any, c: Chooser) -> Any:
     slots = _slots(doc)
     if not slots:
-        return c.choice(WRONG_VALUES)
+        return copy.deepcopy(c.choice(WRONG_VALUES))
     for _ in range(c.integer(1, 3)):
         container, key = slots[c.integer(0, len(slots) - 1)]
         op = c.integer(0, 4)
         try:
             if op <= 1:  # wrong type
-                container[key] = c.choice(WRONG_VALUES)
+                container[key] = copy.deepcopy(c.choice(WRONG_VALUES))
             elif op == 2:  # drop
                 del container[key]
             elif op == 3 and isinstance(container, dict):  # rename to a hostile key
@@ -380,14 +380,15 @@ class Crash(AssertionError):
         self.what = what
 
 
-def _graph_problems(graph: DependencyGraph) -> str | None:
+def _graph_problems(graph: object) -> str | None:
     if not isinstance(graph, DependencyGraph):
         return f"returned {type(graph).__name__}, not a DependencyGraph"
     for root in graph.roots:
         if root not in graph.packages:
             return f"root {root!r} is not a package"
     for pid, pkg in graph.packages.items():
-        if pkg.id != pid or not isinstance(pid.name, str) or not isinstance(pid.version, str):
+        fields: tuple[object, object] = (pid.name, pid.version)
+        if pkg.id != pid or not all(isinstance(f, str) for f in fields):
             return f"package keyed {pid!r} is {pkg.id!r}"
     for parent, edges in graph.edges.items():
         for edge in edges:
@@ -434,3 +435,72 @@ def check(reader: str, text: str, *, slow: float = SLOW) -> str:
 
 def run_one(reader: str, seed: Seed, c: Chooser, checker: Callable[[str, str], str] = check) -> str:
     return checker(reader, mutate(reader, seed.text, c))
+
+
+# -- OSV records ----------------------------------------------------------------------------------
+
+OSV_VERSIONS: tuple[str, ...] = (
+    "0", "0.0.0", "1.0.0", "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-0", "1.0.0+build", "2.0.0-rc.1",
+    "1.14.1", "1.0", "1", "1.0.post1", "1.0.dev3", "2!1.0", "1.0a1", "v1.2.3", "=1.2.3", "*", "",
+    "9" * 300, "1.0.0.0.0", "latest", "\x00", "[bold]1.0.0", "../../1.0.0", "1e5", "-1",
+)  # fmt: skip
+
+
+@functools.cache
+def osv_seeds() -> tuple[dict[str, Any], ...]:
+    """Every OSV record shipped with the tests and the demo (plus the hostile corpus)."""
+    out: list[dict[str, Any]] = []
+    for base in (DATA, ROOT / "depview" / "data"):
+        for path in sorted(base.rglob("osv/*.json")):
+            try:
+                doc = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if isinstance(doc, dict) and len(path.read_bytes()) < 200_000:
+                out.append(doc)
+    return tuple(out)
+
+
+def mutate_osv(c: Chooser) -> tuple[Any, list[str]]:
+    """A mutated OSV record and the versions to match it against."""
+    base = copy.deepcopy(c.choice(osv_seeds())) if osv_seeds() else {"id": "X", "affected": []}
+    affected = base.get("affected")
+    if (
+        isinstance(affected, list)
+        and affected
+        and isinstance(affected[0], dict)
+        and c.integer(0, 1)
+    ):
+        # give the first entry random ranges of random versions
+        events = [{c.choice(("introduced", "fixed", "last_affected", "limit")): c.choice(OSV_VERSIONS)}
+                  for _ in range(c.integer(0, 5))]  # fmt: skip
+        affected[0]["ranges"] = [
+            {"type": c.choice(("SEMVER", "ECOSYSTEM", "GIT", "x")), "events": events}
+        ]
+    doc = _structural(base, c) if c.integer(0, 2) else base
+    versions = [c.choice(OSV_VERSIONS) for _ in range(3)]
+    return doc, versions
+
+
+def check_osv(doc: Any, versions: Sequence[str]) -> int:
+    """normalize_osv + match on ``versions`` for the npm and PyPI names of the record; raise :class:`Crash`."""
+    from depview.sources.osv import AdvisoryIndex, match, normalize_osv
+
+    started = time.perf_counter()
+    text = json.dumps(doc, default=str)
+    try:
+        advisories = normalize_osv(doc)
+        hits = 0
+        for adv in advisories:
+            for version in versions:
+                for eco in ("npm", "pypi"):
+                    hits += match(adv, eco, adv.package or "x", version) is True
+        index = AdvisoryIndex(advisories)
+        for version in versions:
+            index.lookup("npm", "x", version)
+    except Exception as exc:
+        tb = traceback.format_exc(limit=-3)
+        raise Crash("osv", text, f"{type(exc).__name__}: {exc}\n{tb}") from None
+    if time.perf_counter() - started > SLOW:
+        raise Crash("osv", text, "slow")
+    return hits

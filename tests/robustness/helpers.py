@@ -6,7 +6,7 @@ import contextlib
 import io
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,7 +144,9 @@ def markdown_prose(text: str) -> str:
     return _ALLOWED_TAGS.sub("", _CODE_SPAN.sub("", text))
 
 
-def layered_lockfile(count: int, *, seed: int = 7, layers: int = 8, fanout: int = 2) -> dict[str, Any]:
+def layered_lockfile(
+    count: int, *, seed: int = 7, layers: int = 8, fanout: int = 2
+) -> dict[str, Any]:
     """``count`` packages in ``layers`` layers growing towards the leaves (npm-like depth).
 
     Each package depends on up to ``fanout`` packages of the next layer; about 5%
@@ -162,7 +164,11 @@ def layered_lockfile(count: int, *, seed: int = 7, layers: int = 8, fanout: int 
         names.append([f"l{len(names)}-{i}" for i in range(n, n + size)])
         n += size
     packages: dict[str, Any] = {
-        "": {"name": "layered", "version": "1.0.0", "dependencies": {x: "^1.0.0" for x in names[0]}}
+        "": {
+            "name": "layered",
+            "version": "1.0.0",
+            "dependencies": dict.fromkeys(names[0], "^1.0.0"),
+        }
     }
     # every package of a layer is a dependency of some package of the layer above
     parent_of: dict[str, str] = {}
@@ -180,7 +186,7 @@ def layered_lockfile(count: int, *, seed: int = 7, layers: int = 8, fanout: int 
                 "resolved": f"https://registry.npmjs.org/{name}/-/{name}-1.0.0.tgz",
                 "integrity": "sha512-" + "C" * 86 + "==",
             }
-            deps = {child: "^1.0.0" for child in required.get(name, [])}
+            deps = dict.fromkeys(required.get(name, []), "^1.0.0")
             if below:
                 deps.update({rng.choice(below): "^1.0.0" for _ in range(rng.randint(0, fanout))})
             if deps:
@@ -194,4 +200,35 @@ def layered_lockfile(count: int, *, seed: int = 7, layers: int = 8, fanout: int 
                         "integrity": "sha512-" + "D" * 86 + "==",
                     }
             packages[f"node_modules/{name}"] = entry
-    return {"name": "layered", "version": "1.0.0", "lockfileVersion": 3, "requires": True, "packages": packages}
+    return {
+        "name": "layered",
+        "version": "1.0.0",
+        "lockfileVersion": 3,
+        "requires": True,
+        "packages": packages,
+    }
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Turn a hang into a failure (SIGALRM; the main thread of a POSIX process only)."""
+    import signal
+    import threading
+
+    if (
+        not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+
+    def expired(signum: int, frame: object) -> None:
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

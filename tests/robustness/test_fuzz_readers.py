@@ -16,8 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from depview.errors import LockfileError
-from depview.lockfiles import READERS, load
+from depview.lockfiles import load
+from depview.lockfiles.registry import READERS
 from tests.robustness.fuzzing import check, filename_for, mutate, seeds
+from tests.robustness.helpers import time_limit
 
 T = TypeVar("T")
 REGRESSIONS = Path(__file__).resolve().parents[1] / "data" / "hostile" / "regressions"
@@ -66,7 +68,7 @@ def test_arbitrary_text_never_crashes_a_reader(reader: str, text: str) -> None:
 
 
 def _regressions() -> list[tuple[str, Path]]:
-    out = []
+    out: list[tuple[str, Path]] = []
     for folder in sorted(REGRESSIONS.iterdir()) if REGRESSIONS.is_dir() else []:
         if folder.is_dir() and folder.name in READERS:
             out.extend((folder.name, f) for f in sorted(folder.iterdir()) if f.is_file())
@@ -79,7 +81,8 @@ def _regressions() -> list[tuple[str, Path]]:
 def test_regressions(reader: str, path: Path) -> None:
     """Inputs that once broke a reader (found by the fuzzer or written by hand)."""
     text = path.read_bytes().decode("utf-8", errors="surrogateescape")
-    assert check(reader, text) in ("graph", "error")
+    with time_limit(30):
+        assert check(reader, text) in ("graph", "error")
 
 
 def test_regression_corpus_covers_every_reader() -> None:

