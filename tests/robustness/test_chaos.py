@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from depview.lockfiles import load
 from depview.model import DependencyGraph, PackageId
 from tests.registry_server import RegistryServer

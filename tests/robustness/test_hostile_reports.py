@@ -81,7 +81,6 @@ def test_scan_output_is_bounded(fmt: str) -> None:
     assert max(len(line) for line in scan(fmt).out.splitlines()) < 20_000
 
 
-@pytest.mark.xfail(strict=True, reason="cli prints each error's purl uncapped: " + BIG_NAME_BUG)
 def test_scan_stderr_is_bounded() -> None:
     assert len(scan("table").err) < 64 * 1024
 

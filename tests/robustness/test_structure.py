@@ -79,11 +79,12 @@ def test_hundred_thousand_packages_scan_offline(hundred_k: Path, tmp_path: Path)
 def test_recording_errors_is_not_quadratic() -> None:
     ctx = SourceContext()
     started = time.perf_counter()
-    for i in range(2500):
+    for i in range(20_000):
         ctx.note("npm", f"pkg:npm/p{i}@1.0.0", "offline: not in the cache")
         ctx.note("npm", f"pkg:npm/p{i}@1.0.0", "offline: not in the cache")
-    assert len(ctx.errors) == 2500
-    assert time.perf_counter() - started < 0.15  # a set makes it about 10 ms
+    assert len(ctx.errors) == 20_000
+    # linear: well under a second; a list scan would take minutes (a hang guard, not a benchmark)
+    assert time.perf_counter() - started < 10
 
 
 @pytest.fixture(scope="module")
