@@ -476,7 +476,7 @@ def demo_paths() -> tuple[Path, Path, str]:
 
 
 def cmd_open(ns: argparse.Namespace, *, demo: bool = False) -> int:
-    from depview.lockfiles import find_lockfile, load
+    from depview.lockfiles import load
 
     if demo:
         lockfile, snapshot, as_of = demo_paths()
@@ -491,7 +491,6 @@ def cmd_open(ns: argparse.Namespace, *, demo: bool = False) -> int:
     else:
         loaded = _load(ns)
         lockfile, graph, settings = loaded.lockfile, loaded.graph, loaded.settings
-        _ = find_lockfile
     from depview.tui.app import run_app
 
     return run_app(graph=graph, lockfile=lockfile, settings=settings, demo=demo)

@@ -2,38 +2,14 @@
 
 from __future__ import annotations
 
+from depview.lockfiles import package_lock, pipfile, pnpm, poetry, pylock, requirements, uv, yarn
 from depview.lockfiles.interface import LockfileReader
 
 __all__ = ["READERS"]
 
-READERS: dict[str, LockfileReader] = {}
-
-
-def _register(reader: LockfileReader) -> None:
-    READERS[reader.name] = reader
-
-
-def _load() -> None:
-    import importlib
-
-    for module in (
-        "package_lock",
-        "yarn",
-        "pnpm",
-        "uv",
-        "poetry",
-        "pipfile",
-        "pylock",
-        "requirements",
-    ):
-        try:
-            mod = importlib.import_module(f"depview.lockfiles.{module}")
-        except ModuleNotFoundError as exc:  # pragma: no cover - during development only
-            if exc.name != f"depview.lockfiles.{module}":
-                raise
-            continue
-        for reader in getattr(mod, "READERS", ()):
-            _register(reader)
-
-
-_load()
+#: Format id -> reader; dict order is the detection order.
+READERS: dict[str, LockfileReader] = {
+    reader.name: reader
+    for module in (package_lock, yarn, pnpm, uv, poetry, pipfile, pylock, requirements)
+    for reader in module.READERS
+}
