@@ -69,10 +69,12 @@ class PackageId:
         """Package URL (purl spec): ``pkg:npm/%40scope/name@1.0.0``, ``pkg:pypi/name@1.0``."""
         if self.ecosystem == Ecosystem.NPM and self.name.startswith("@") and "/" in self.name:
             scope, _, bare = self.name.partition("/")
-            path = f"{quote(scope, safe='')}/{quote(bare, safe='')}"
+            path = f"{quote(scope, safe='', errors='surrogatepass')}/{quote(bare, safe='', errors='surrogatepass')}"
         else:
-            path = quote(self.name, safe="")
-        return f"pkg:{self.ecosystem}/{path}@{quote(self.version, safe='+')}"
+            path = quote(self.name, safe="", errors="surrogatepass")
+        return (
+            f"pkg:{self.ecosystem}/{path}@{quote(self.version, safe='+', errors='surrogatepass')}"
+        )
 
 
 class EdgeKind(StrEnum):

@@ -50,6 +50,8 @@ ANSI = (
 #: Bidi overrides and isolates, zero-width characters, a BOM.
 BIDI = "abc\u202edcba\u202c \u2066iso\u2069 \u2067rli\u2069 \u2068fsi\u2069 zero\u200bwidth\u200d\u200c\ufeff"
 NUL = "nul\x00byte"
+#: Lone UTF-16 surrogates (a JSON "\ud800" escape decodes to one): not encodable as UTF-8.
+SURROGATE = "lone\ud800surrogate\udfff"
 HOSTILE = f"{MARKUP} {ANSI} {BIDI} {NUL}"
 #: One megabyte, ending in markup and an escape (so a surface that shows the tail shows them).
 BIG = HOSTILE + "M" * 1_000_000 + "[/]\x1b[2J"
@@ -61,6 +63,7 @@ LINK_NAME = "[link=https://evil.test/n]x[/link]"  # markup with '/' and ':' (no 
 ANSI_NAME = "\x1b[31mred\x1b]0;NAME-TITLE\x07\x9b1mpkg"
 BIDI_NAME = "bidi\u202egpj.exe\u2066x\u2069\u200b"
 NUL_NAME = "nul\x00pkg"
+SURROGATE_NAME = "surr\ud800pkg"
 BIG_NAME = "big-" + "N" * 1_000_000
 HOSTILE_VERSION_PKG = "hostile-version"
 HOSTILE_VERSION = "1.0.0-[bold]x\x1b[2J\u202e"
@@ -74,6 +77,7 @@ ESC_ID = "GHSA-[bold]x\x1b[31m\u202e"
 
 #: Every name the lockfile holds (as keys or ``name`` fields).
 NAMES = (
+    SURROGATE_NAME,
     META,
     CLICK,
     LINK_NAME,
@@ -115,6 +119,7 @@ def lockfile() -> dict[str, Any]:
         BIG_NAME: "1.0.0",
         HOSTILE_VERSION_PKG: "*",
         GIT_PKG: "github:evil/x",
+        SURROGATE_NAME: "1.0.0",
     }
     packages: dict[str, Any] = {
         "": {"name": "hostile-project", "version": "1.0.0", "dependencies": direct},
@@ -130,6 +135,7 @@ def lockfile() -> dict[str, Any]:
         f"node_modules/{BIG_NAME}": entry("big", "1.0.0"),
         f"node_modules/{HOSTILE_VERSION_PKG}": entry(HOSTILE_VERSION_PKG, HOSTILE_VERSION),
         f"node_modules/{GIT_PKG}": {"version": "1.0.0", "resolved": GIT_URL},
+        f"node_modules/{SURROGATE_NAME}": entry("surr", "1.0.0", license=SURROGATE),
     }
     return {
         "name": "hostile-project",
@@ -153,7 +159,7 @@ def _person(name: str, email: str) -> dict[str, str]:
 
 
 GOOD = _person("good-dev", "good-dev@example.test")
-EVIL_USER = _person(MARKUP + " " + ANSI, BIDI + NUL + "@evil.test")
+EVIL_USER = _person(MARKUP + " " + ANSI + " " + SURROGATE, BIDI + NUL + "@evil.test")
 EVIL_MAINTAINERS = [
     _person(MARKUP, ANSI + "@evil.test"),
     _person(BIDI + NUL, "[link=mailto:x@evil.test]m[/link]"),
@@ -257,7 +263,7 @@ def advisory() -> dict[str, Any]:
         "modified": "2026-03-31T12:00:00Z",
         "published": "2026-03-31T12:00:00Z",
         "aliases": ["CVE-[bold]2026-0001[/bold]", ANSI, BIDI],
-        "summary": HOSTILE,
+        "summary": HOSTILE + " " + SURROGATE,
         "details": BIG,
         "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
         "affected": [
@@ -343,7 +349,7 @@ def write_corpus(root: Path = HOSTILE_DIR) -> list[Path]:
 #: Bytes that must never reach a terminal: C0 controls (but tab, newline), DEL, C1 controls.
 RAW_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 #: Bidi controls and zero-width characters that must show as <U+XXXX>, never raw.
-RAW_INVISIBLE = re.compile(r"[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+RAW_INVISIBLE = re.compile(r"[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
 
 
 # -- hand-made regression inputs, one folder per reader --------------------------------------------

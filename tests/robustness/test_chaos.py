@@ -82,10 +82,11 @@ def _chaos_run_completes_in_time(runs: Runs) -> None:
     assert runs.clean.code in (0, 1), runs.clean.err[-1000:]
     assert runs.chaos.code in (0, 1), runs.chaos.err[-1000:]
     assert runs.chaos_s < TIMEOUTS["deadline"]
-    budget = runs.clean_s + runs.plan.retry_after_wait + SLACK
+    # a quarter of the clean run on top: a loaded CI box slows both runs, not the fixed waits
+    budget = runs.clean_s * 1.25 + runs.plan.retry_after_wait + SLACK
     assert runs.chaos_s <= budget, (
         f"chaos {runs.chaos_s:.1f} s > clean {runs.clean_s:.1f} s + Retry-After "
-        f"{runs.plan.retry_after_wait:.0f} s + {SLACK:.0f} s"
+        f"{runs.plan.retry_after_wait:.0f} s + {SLACK:.0f} s (+25%)"
     )
 
 

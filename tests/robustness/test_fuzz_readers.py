@@ -24,7 +24,7 @@ from tests.robustness.helpers import time_limit
 T = TypeVar("T")
 REGRESSIONS = Path(__file__).resolve().parents[1] / "data" / "hostile" / "regressions"
 FUZZ = settings(
-    max_examples=60,
+    max_examples=45,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     database=None,
@@ -61,7 +61,7 @@ def test_mutated_fixtures_never_crash_a_reader(reader: str, data: st.DataObject)
 
 
 @pytest.mark.parametrize("reader", sorted(READERS))
-@settings(max_examples=40, deadline=None, database=None)
+@settings(max_examples=25, deadline=None, database=None)
 @given(text=st.text(max_size=300))
 def test_arbitrary_text_never_crashes_a_reader(reader: str, text: str) -> None:
     assert check(reader, text) in ("graph", "error")

@@ -200,3 +200,30 @@ def test_tree_json_is_ascii_and_exact() -> None:
     assert run.out.isascii()
     doc = json.loads(run.out)
     assert {p["name"] for p in doc["packages"]} >= set(C.NAMES)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["scan", "--format", "table", *SCAN],
+        ["tree", "--risk", *SCAN],
+    ],
+    ids=["scan-table", "tree"],
+)
+def test_real_stdout_takes_every_byte(argv: list[str]) -> None:
+    """Through a real (UTF-8) stdout, not a StringIO: lone surrogates would fail to encode."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run(
+        [sys.executable, "-m", "depview", argv[0], str(C.LOCKFILE), *argv[1:]],
+        capture_output=True,
+        cwd=root,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(root), "LANG": "C.UTF-8"},
+        timeout=120,
+    )
+    assert proc.returncode in (0, 1), proc.stderr[-2000:]
+    assert b"Traceback" not in proc.stderr
+    assert_inert(proc.stdout.decode("utf-8"), " ".join(argv[:2]))
+    assert_inert(proc.stderr.decode("utf-8"), "stderr")

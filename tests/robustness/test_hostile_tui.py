@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from textual.containers import VerticalScroll
+from textual.pilot import Pilot
 from textual.strip import Strip
 
 from depview.config import Settings, parse_instant
@@ -82,11 +83,25 @@ async def test_tree_and_preview_are_inert(tmp_path: Path) -> None:
         assert app.title == "depview"
 
 
-async def test_detail_screens_are_inert(tmp_path: Path) -> None:
+async def _click_every_quitlink(app: DepviewApp, pilot: Pilot[int], limit: int = 4) -> int:
+    """Click the text ``QUITLINK`` (``[@click=app.quit]`` if markup were live) where it shows."""
+    clicked = 0
+    for y, strip in enumerate(_screen(app)):
+        x = strip.text.find("QUITLINK")
+        if x != -1 and clicked < limit:
+            await pilot.click(offset=(x + 2, y))
+            await pilot.pause()
+            clicked += 1
+            assert app.is_running and app.return_code is None
+    return clicked
+
+
+async def test_detail_screens_are_inert_and_clicks_do_nothing(tmp_path: Path) -> None:
     app = _app(tmp_path)
     async with app.run_test(size=TALL) as pilot:
         await app.workers.wait_for_complete()
-        for name in (C.META, C.CLICK, C.BIDI_NAME, C.BIG_NAME):
+        clicked = 0
+        for name in (C.META, C.CLICK, C.BIG_NAME):
             app.open_detail(_pid(app, name))
             await pilot.pause()
             await pilot.pause()
@@ -95,6 +110,8 @@ async def test_detail_screens_are_inert(tmp_path: Path) -> None:
             # scroll the whole body: every section gets drawn
             body = app.screen.query_one("#detail-body", VerticalScroll)
             for page in range(20):
+                if name == C.META:
+                    clicked += await _click_every_quitlink(app, pilot, 4 - clicked)
                 if body.scroll_y >= body.max_scroll_y:
                     break
                 await pilot.press("pagedown")
@@ -110,35 +127,11 @@ async def test_detail_screens_are_inert(tmp_path: Path) -> None:
                     "RED",
                 ):
                     assert needle in seen, needle
+                assert clicked >= 3
+                assert isinstance(app.screen, DetailScreen)  # the clicks did nothing
             await pilot.press("escape")
             await pilot.pause()
-        assert app.is_running
-
-
-async def test_clicking_the_action_markup_text_does_not_quit(tmp_path: Path) -> None:
-    app = _app(tmp_path)
-    async with app.run_test(size=TALL) as pilot:
-        await app.workers.wait_for_complete()
-        app.open_detail(_pid(app, C.META))
-        await pilot.pause()
-        await pilot.pause()
-        clicked = 0
-        body = app.screen.query_one("#detail-body", VerticalScroll)
-        for _ in range(12):
-            for y, strip in enumerate(_screen(app)):
-                x = strip.text.find("QUITLINK")
-                if x != -1 and clicked < 4:
-                    await pilot.click(offset=(x + 2, y))
-                    await pilot.pause()
-                    clicked += 1
-                    assert app.is_running and app.return_code is None
-            if body.scroll_y >= body.max_scroll_y:
-                break
-            await pilot.press("pagedown")
-            await pilot.pause()
-        assert clicked >= 3
-        assert isinstance(app.screen, DetailScreen)
-        assert app.is_running
+        assert app.is_running and app.return_code is None
 
 
 @pytest.mark.xfail(
@@ -161,7 +154,9 @@ async def test_deep_chain_go_to_the_deepest_package(tmp_path: Path) -> None:
         analyzer=StaticAnalyzer({}, Enrichment()),
         triage_file=tmp_path / "triage.toml",
     )
-    app._fatal_error = app._close_messages_no_wait  # type: ignore[method-assign]  # no slow traceback render
+    errors: list[BaseException] = []
+    # record instead of crashing: a 1,000-frame traceback takes Textual (and pytest) minutes to render
+    app._handle_exception = errors.append  # type: ignore[method-assign,assignment]
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
         deepest = PackageId("npm", "c1199", "1.0.0")
@@ -170,7 +165,9 @@ async def test_deep_chain_go_to_the_deepest_package(tmp_path: Path) -> None:
             await pilot.pause()
         except RecursionError:
             moved = False
-        assert app._exception is None, repr(app._exception)[:200]
-        assert moved and app.is_running
         node = app.main_screen.dep_tree.cursor_node
-        assert node is not None and "c1199" in str(node.label)
+        label = str(node.label) if node is not None else ""
+        running = app.is_running
+    assert not errors, [type(e).__name__ for e in errors]
+    assert moved and running
+    assert "c1199" in label
