@@ -40,7 +40,7 @@ __all__ = [
     "ttl_for",
 ]
 
-KEY_PREFIX = "depview/1 "
+KEY_PREFIX = "depview/2 "  # bumped with the record format (serial.FORMAT)
 RECENT = timedelta(days=7)
 TTL_RECENT = 10 * 60.0
 TTL_DEFAULT = 24 * 60 * 60.0

@@ -10,6 +10,7 @@ fetched at most once per run (concurrent callers share the request).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -137,6 +138,16 @@ class NpmRegistrySource:
     async def fetch_for(self, name: str, versions: Sequence[str]) -> PackageMetadata | Unavailable:
         return await self.fetch(name)
 
+    def cached_for(self, name: str, versions: Sequence[str]) -> PackageMetadata | None:
+        """A fresh cached record, without a request or a task (None: fetch it)."""
+        cache = self.ctx.cache
+        if cache is None or not self.ctx.read_cache or npm_parts(name) is None:
+            return None
+        entry = cache.get(f"npm {self.config.url_for(name)}")
+        if entry is None or not entry.fresh(self.ctx.clock()):
+            return None
+        return _decode_metadata(entry)
+
     async def _fetch(self, name: str) -> PackageMetadata | Unavailable:
         if npm_parts(name) is None:
             return Unavailable("npm", "not a valid npm package name")
@@ -261,6 +272,23 @@ class PypiSource:
         return await self._flight.run(
             key, lambda: _guarded("pypi", self._fetch(norm, sorted(key[1])))
         )
+
+    def cached_for(self, name: str, versions: Sequence[str]) -> PackageMetadata | None:
+        """A fresh cached record that already has the publishers of ``versions`` (None: fetch)."""
+        cache = self.ctx.cache
+        norm = normalize_name("pypi", name)
+        if cache is None or not self.ctx.read_cache or pypi_part(norm) is None:
+            return None
+        entry = cache.get(f"pypi {self.urls(norm)[0]}")
+        if entry is None or not entry.fresh(self.ctx.clock()):
+            return None
+        cached = _decode_metadata(entry)
+        if cached is None:
+            return None
+        checked = set(entry.extra.get("pv", ()))
+        if any(v not in checked for v in _provenance_targets(cached, versions)):
+            return None
+        return cached
 
     async def provenance(
         self, name: str, version: str, filename: str
@@ -415,6 +443,11 @@ def _osv_ecosystem(ecosystem: str) -> str:
     return {"npm": "npm", "pypi": "PyPI"}.get(ecosystem, ecosystem)
 
 
+def _batch_key(packages: Sequence[PackageId]) -> str:
+    digest = hashlib.sha256("\n".join(sorted(p.purl for p in packages)).encode()).hexdigest()
+    return f"osv-b {digest}"
+
+
 def _query_key(pkg: PackageId) -> str:
     return f"osv-q {pkg.ecosystem} {pkg.name} {pkg.version}"
 
@@ -468,17 +501,20 @@ class OsvSource:
         ids: dict[PackageId, list[tuple[str, str | None]]] = {}
         failed: dict[PackageId, Unavailable] = {}
         to_query: list[PackageId] = []
+        cache = self.ctx.cache if self.ctx.read_cache else None
+        # The same set of packages again (a re-run on an unchanged lockfile): one cache read.
+        batch_key = _batch_key(unique)
+        whole = cache.get(batch_key) if cache is not None else None
+        answers = whole.extra.get("ids") if whole is not None and whole.fresh(now) else None
         for pkg in unique:
-            entry = (
-                self.ctx.cache.get(_query_key(pkg))
-                if self.ctx.read_cache and self.ctx.cache
-                else None
-            )
-            if entry is not None and entry.fresh(now):
-                stored = entry.extra.get("ids")
-                if isinstance(stored, list):
-                    ids[pkg] = [(str(i), m if isinstance(m, str) else None) for i, m in stored]
-                    continue
+            stored = answers.get(pkg.purl) if isinstance(answers, dict) else None
+            if stored is None and cache is not None:
+                entry = cache.get(_query_key(pkg))
+                if entry is not None and entry.fresh(now):
+                    stored = entry.extra.get("ids")
+            if isinstance(stored, list):
+                ids[pkg] = [(str(i), m if isinstance(m, str) else None) for i, m in stored]
+                continue
             to_query.append(pkg)
         for start in range(0, len(to_query), OSV_BATCH):
             chunk = to_query[start : start + OSV_BATCH]
@@ -495,6 +531,16 @@ class OsvSource:
                         )
                 else:
                     failed[pkg] = problem or Unavailable("osv", "no answer for this package")
+        if to_query and not failed and self.ctx.cache is not None:
+            self.ctx.cache.put(
+                batch_key,
+                CacheEntry(
+                    "",
+                    now,
+                    OSV_QUERY_TTL,
+                    extra={"ids": {pkg.purl: [list(x) for x in ids[pkg]] for pkg in unique}},
+                ),
+            )
         wanted: dict[str, str | None] = {}
         for pairs in ids.values():
             for ident, modified in pairs:

@@ -18,6 +18,7 @@ data problem.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -157,15 +158,9 @@ class Sources:
         results: dict[tuple[str, str], PackageMetadata | Unavailable] = {}
         self._emit(0, total, "registry metadata")
 
-        async def one(key: tuple[str, str]) -> None:
+        def finish(key: tuple[str, str], result: PackageMetadata | Unavailable) -> None:
             nonlocal done
             ecosystem, name = key
-            source = self._metadata.get(ecosystem) or _Unsupported(ecosystem)
-            fetch_for = getattr(source, "fetch_for", None)  # cheaper than a Protocol isinstance
-            if fetch_for is not None:
-                result = await fetch_for(name, versions[key])
-            else:
-                result = await source.fetch(name)
             if isinstance(result, Unavailable):
                 for version in versions[key]:
                     self.note(
@@ -175,7 +170,33 @@ class Sources:
             done += 1
             self._emit(done, total, name)
 
-        await asyncio.gather(*(one(key) for key in versions))
+        async def one(key: tuple[str, str]) -> None:
+            ecosystem, name = key
+            source = self._metadata.get(ecosystem) or _Unsupported(ecosystem)
+            fetch_for = getattr(source, "fetch_for", None)  # cheaper than a Protocol isinstance
+            if fetch_for is not None:
+                result = await fetch_for(name, versions[key])
+            else:
+                result = await source.fetch(name)
+            finish(key, result)
+
+        # Fresh cache hits first, synchronously: a warm run then needs no task per name.
+        # Decoding allocates tens of thousands of acyclic records: collecting is deferred.
+        missing: list[tuple[str, str]] = []
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for key in versions:
+                cached_for = getattr(self._metadata.get(key[0]), "cached_for", None)
+                hit = cached_for(key[1], versions[key]) if cached_for is not None else None
+                if hit is None:
+                    missing.append(key)
+                else:
+                    finish(key, hit)
+        finally:
+            if was_enabled:
+                gc.enable()
+        await asyncio.gather(*(one(key) for key in missing))
         return results
 
     async def fetch_advisories(

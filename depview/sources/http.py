@@ -32,6 +32,7 @@ import httpx
 from depview import __version__
 from depview.config import Settings
 from depview.metadata import Unavailable
+from depview.sources.transport import LeanTransport
 
 __all__ = ["Authorizer", "Fetcher", "HttpResult", "make_client"]
 
@@ -109,8 +110,9 @@ def make_client(
         max_connections=settings.concurrency,
         max_keepalive_connections=settings.concurrency,
     )
+    if transport is None:
+        transport = LeanTransport(settings.concurrency, http2=True)
     return httpx.AsyncClient(
-        http2=transport is None,
         transport=transport,
         timeout=timeout,
         limits=limits,

@@ -2,8 +2,11 @@
 
 ``metadata_to_json``/``metadata_from_json`` round-trip :class:`PackageMetadata`
 exactly; ``advisories_to_json``/``advisories_from_json`` do the same for
-:class:`Advisory` lists. Keys are short, defaults are left out, times are
-integer microseconds since the epoch and people are stored once per package.
+:class:`Advisory` lists. Each version is one positional JSON array (no keys,
+trailing nulls left out); people, groups of maintainers and dependency/script
+maps are stored once per package and referred to by index, so the many versions
+that share them cost a few bytes each, and decoding shares one object between
+them. Times are integer microseconds since the epoch.
 ``*_from_json`` raises :class:`ValueError` on anything it did not write.
 """
 
@@ -23,7 +26,7 @@ __all__ = [
     "metadata_to_json",
 ]
 
-FORMAT = 1
+FORMAT = 2
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -43,59 +46,79 @@ def _dt(value: Any) -> datetime | None:
     return _EPOCH + value * _US
 
 
-class _People:
-    def __init__(self) -> None:
-        self.table: list[list[str | None]] = []
-        self._index: dict[Person, int] = {}
+class _Tables:
+    """Values shared by many versions, stored once per record: people, groups of people, maps."""
 
-    def ref(self, person: Person) -> int:
-        idx = self._index.get(person)
+    def __init__(self) -> None:
+        self.people: list[list[str | None]] = []
+        self.groups: list[list[int]] = []
+        self.maps: list[dict[str, str]] = []
+        self._people: dict[Person, int] = {}
+        self._groups: dict[tuple[Person, ...], int] = {}
+        self._maps: dict[tuple[tuple[str, str], ...], int] = {}
+
+    def person(self, person: Person) -> int:
+        idx = self._people.get(person)
         if idx is None:
-            idx = len(self.table)
-            self._index[person] = idx
-            self.table.append([person.name, person.email])
+            idx = self._people[person] = len(self.people)
+            self.people.append([person.name, person.email])
+        return idx
+
+    def group(self, people: tuple[Person, ...]) -> int:
+        idx = self._groups.get(people)
+        if idx is None:
+            idx = self._groups[people] = len(self.groups)
+            self.groups.append([self.person(p) for p in people])
+        return idx
+
+    def map(self, mapping: Mapping[str, str]) -> int | None:
+        if not mapping:
+            return None
+        key = tuple(mapping.items())
+        idx = self._maps.get(key)
+        if idx is None:
+            idx = self._maps[key] = len(self.maps)
+            self.maps.append(dict(mapping))
         return idx
 
 
-def _version_to(info: VersionInfo, people: _People) -> dict[str, Any]:
-    out: dict[str, Any] = {"v": info.version}
-    if info.published is not None:
-        out["p"] = _ms(info.published)
-    if info.publisher is not None:
-        out["u"] = people.ref(info.publisher)
-    if info.trusted_publisher is not None:
-        out["tp"] = info.trusted_publisher
-    if info.provenance:
-        out["pr"] = 1
-    if info.maintainers:
-        out["m"] = [people.ref(p) for p in info.maintainers]
-    if info.install_scripts:
-        out["s"] = dict(info.install_scripts)
-    if info.dependencies:
-        out["d"] = dict(info.dependencies)
-    if info.optional_dependencies:
-        out["od"] = dict(info.optional_dependencies)
-    if info.integrity is not None:
-        out["i"] = info.integrity
-    if info.tarball is not None:
-        out["tb"] = info.tarball
-    if info.hashes:
-        out["h"] = list(info.hashes)
-    if info.deprecated is not None:
-        out["dp"] = info.deprecated
-    if info.yanked:
-        out["y"] = 1
-    if info.yanked_reason is not None:
-        out["yr"] = info.yanked_reason
-    if info.has_wheel is not None:
-        out["w"] = int(info.has_wheel)
-    if info.files:
-        out["f"] = list(info.files)
-    if info.unpublished:
-        out["x"] = 1
-    if info.git_head is not None:
-        out["g"] = info.git_head
-    return out
+# A version is one JSON array, in this order (trailing nulls left out):
+#   version, published (µs), publisher (person), flags, maintainers (group),
+#   install scripts (map), dependencies (map), optional dependencies (map),
+#   integrity, tarball, hashes, deprecated, yanked reason, trusted publisher, files, git head
+# flags: 1 provenance, 2 yanked, 4 unpublished, 8 has a wheel, 16 has no wheel.
+_ROW = 16
+_PROVENANCE, _YANKED, _UNPUBLISHED, _WHEEL, _NO_WHEEL = 1, 2, 4, 8, 16
+
+
+def _version_to(info: VersionInfo, tables: _Tables) -> list[Any]:
+    flags = (
+        (_PROVENANCE if info.provenance else 0)
+        | (_YANKED if info.yanked else 0)
+        | (_UNPUBLISHED if info.unpublished else 0)
+        | (0 if info.has_wheel is None else _WHEEL if info.has_wheel else _NO_WHEEL)
+    )
+    row: list[Any] = [
+        info.version,
+        _ms(info.published),
+        None if info.publisher is None else tables.person(info.publisher),
+        flags,
+        tables.group(info.maintainers) if info.maintainers else None,
+        tables.map(info.install_scripts),
+        tables.map(info.dependencies),
+        tables.map(info.optional_dependencies),
+        info.integrity,
+        info.tarball,
+        list(info.hashes) or None,
+        info.deprecated,
+        info.yanked_reason,
+        info.trusted_publisher,
+        list(info.files) or None,
+        info.git_head,
+    ]
+    while row[-1] is None:
+        row.pop()
+    return row
 
 
 def _str_map(value: Any) -> dict[str, str]:
@@ -114,46 +137,72 @@ def _opt_str(value: Any) -> str | None:
     return value
 
 
-def _version_from(raw: Any, people: Sequence[Person]) -> VersionInfo:
-    # Hot path of a warm run: records are ours (zlib-checked), so only the shape is checked.
-    get = raw.get
-    version = raw["v"]
-    if not isinstance(version, str):
-        raise ValueError("bad version entry")
-    publisher = get("u")
-    maintainers = get("m")
-    wheel = get("w")
-    return VersionInfo(
-        version=version,
-        published=_dt(get("p")),
-        publisher=people[publisher] if publisher is not None else None,
-        trusted_publisher=get("tp"),
-        provenance="pr" in raw,
-        maintainers=tuple([people[i] for i in maintainers]) if maintainers else (),
-        install_scripts=get("s") or {},
-        dependencies=get("d") or {},
-        optional_dependencies=get("od") or {},
-        integrity=get("i"),
-        tarball=get("tb"),
-        hashes=tuple(get("h") or ()),
-        deprecated=get("dp"),
-        yanked="y" in raw,
-        yanked_reason=get("yr"),
-        has_wheel=None if wheel is None else bool(wheel),
-        files=tuple(get("f") or ()),
-        unpublished="x" in raw,
-        git_head=get("g"),
-    )
+_EMPTY: dict[str, str] = {}
+
+
+def _versions_from(
+    rows: Any,
+    people: Sequence[Person],
+    groups: Sequence[tuple[Person, ...]],
+    maps: Sequence[Mapping[str, str]],
+) -> dict[str, VersionInfo]:
+    # The hot path of a warm run. Records are ours (zlib-checked), so only shapes are
+    # checked; an index out of range or a wrong type is a KeyError/IndexError/TypeError.
+    versions: dict[str, VersionInfo] = {}
+    pad = [None] * _ROW
+    for row in rows:
+        (
+            version,
+            published,
+            publisher,
+            flags,
+            group,
+            scripts,
+            deps,
+            optional,
+            integrity,
+            tarball,
+            hashes,
+            deprecated,
+            yanked_reason,
+            trusted,
+            files,
+            git_head,
+        ) = row + pad[len(row) :]
+        if not isinstance(version, str) or not isinstance(flags, int):
+            raise ValueError("bad version entry")
+        versions[version] = VersionInfo(
+            version,
+            None if published is None else _EPOCH + published * _US,
+            None if publisher is None else people[publisher],
+            trusted,
+            bool(flags & _PROVENANCE),
+            () if group is None else groups[group],
+            _EMPTY if scripts is None else maps[scripts],
+            _EMPTY if deps is None else maps[deps],
+            _EMPTY if optional is None else maps[optional],
+            integrity,
+            tarball,
+            () if hashes is None else tuple(hashes),
+            deprecated,
+            bool(flags & _YANKED),
+            yanked_reason,
+            True if flags & _WHEEL else False if flags & _NO_WHEEL else None,
+            () if files is None else tuple(files),
+            bool(flags & _UNPUBLISHED),
+            git_head,
+        )
+    return versions
 
 
 def metadata_to_dict(meta: PackageMetadata) -> dict[str, Any]:
-    people = _People()
-    versions = [_version_to(info, people) for info in meta.versions.values()]
-    out: dict[str, Any] = {"fmt": FORMAT, "e": meta.ecosystem, "n": meta.name, "v": versions}
+    tables = _Tables()
+    versions = [_version_to(info, tables) for info in meta.versions.values()]
+    out: dict[str, Any] = {"fmt": FORMAT, "e": meta.ecosystem, "n": meta.name}
     if meta.dist_tags:
         out["t"] = dict(meta.dist_tags)
     if meta.maintainers:
-        out["m"] = [people.ref(p) for p in meta.maintainers]
+        out["m"] = tables.group(meta.maintainers)
     if meta.created is not None:
         out["c"] = _ms(meta.created)
     if meta.modified is not None:
@@ -168,7 +217,10 @@ def metadata_to_dict(meta: PackageMetadata) -> dict[str, Any]:
         out["o"] = meta.organization
     if meta.not_found:
         out["nf"] = 1
-    out["P"] = people.table
+    out["P"] = tables.people
+    out["G"] = tables.groups
+    out["M"] = tables.maps
+    out["V"] = versions
     return out
 
 
@@ -176,17 +228,16 @@ def metadata_from_dict(raw: Any) -> PackageMetadata:
     if not isinstance(raw, dict) or raw.get("fmt") != FORMAT:
         raise ValueError("not a depview metadata record")
     try:
-        people = [Person(_opt_str(n), _opt_str(e)) for n, e in raw.get("P", ())]
-        versions = {}
-        for entry in raw["v"]:
-            info = _version_from(entry, people)
-            versions[info.version] = info
+        people = [Person(_opt_str(n), _opt_str(e)) for n, e in raw["P"]]
+        groups = [tuple([people[i] for i in group]) for group in raw["G"]]
+        maps = [_str_map(m) for m in raw["M"]]
+        group = raw.get("m")
         return PackageMetadata(
             ecosystem=str(raw["e"]),
             name=str(raw["n"]),
-            versions=versions,
+            versions=_versions_from(raw["V"], people, groups, maps),
             dist_tags=_str_map(raw.get("t")),
-            maintainers=tuple(people[i] for i in raw.get("m", ())),
+            maintainers=() if group is None else groups[group],
             created=_dt(raw.get("c")),
             modified=_dt(raw.get("mo")),
             security_placeholder=bool(raw.get("sp")),
