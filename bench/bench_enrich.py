@@ -9,7 +9,11 @@ its own process with the given latency per request, then times
 directory: cold (empty cache) and warm. Prints seconds, requests, and the cache
 size against the raw packument bytes.
 
-Targets: cold <= 5 s, warm <= 0.5 s, cache <= 5% of raw.
+Targets: cold <= 5 s, warm <= 0.5 s, cache <= 5% of raw. The cache ratio is
+also printed against the replay packuments, but those were trimmed to about
+1 KB a version when the replays were built (a one-line readme, no per-version
+descriptions, keywords, scripts or devDependencies); the target is judged against documents as a
+registry serves them: ``--corpus DIR`` from ``bench/fetch_corpus.py``.
 """
 
 from __future__ import annotations
@@ -39,8 +43,11 @@ CORPUS = (
 )
 
 
-def build_snapshot(target: Path, count: int) -> tuple[list[PackageId], int]:
-    corpus = next((c for c in CORPUS if c.is_dir()), None)
+def build_snapshot(
+    target: Path, count: int, corpus: Path | None = None
+) -> tuple[list[PackageId], int]:
+    """``count`` packuments (the corpus's, cycled and renamed ``bench-pkg-N``) in ``target``."""
+    corpus = corpus or next((c for c in CORPUS if c.is_dir()), None)
     if corpus is None:
         raise SystemExit("no packument corpus found")
     sources = sorted(p for p in corpus.rglob("*.json"))
@@ -60,6 +67,43 @@ def build_snapshot(target: Path, count: int) -> tuple[list[PackageId], int]:
         )
         packages.append(PackageId("npm", name, version))
     return packages, raw_bytes
+
+
+def cache_ratio(corpus: Path, count: int | None = None) -> tuple[int, int, int]:
+    """Cache bytes against raw bytes for the corpus's packuments, each served once.
+
+    Returns (packuments, raw bytes, cache bytes).
+    """
+    files = sorted(p for p in (corpus / "npm").rglob("*.json"))[:count]
+    packages: list[PackageId] = []
+    raw_bytes = 0
+    for path in files:
+        doc = json.loads(path.read_bytes())
+        if not isinstance(doc, dict) or not isinstance(doc.get("name"), str):
+            continue
+        raw_bytes += path.stat().st_size
+        latest = doc.get("dist-tags", {}).get("latest") or next(iter(doc.get("versions", {})), "0")
+        packages.append(PackageId("npm", doc["name"], latest))
+    with tempfile.TemporaryDirectory(prefix="depview-bench-") as tmp:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        server = subprocess.Popen(
+            [sys.executable, "-m", "tests.registry_server", str(corpus)],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=ROOT,
+        )
+        try:
+            assert server.stdout is not None
+            url = server.stdout.readline().strip()
+            cache_dir = Path(tmp) / "cache"
+            settings = Settings(npm_registry=url, pypi_url=url, osv_url=url, cache_dir=cache_dir)
+            asyncio.run(enrich(settings, packages))
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+        cache_bytes = sum(p.stat().st_size for p in cache_dir.rglob("*") if p.is_file())
+    return len(packages), raw_bytes, cache_bytes
 
 
 async def enrich(settings: Settings, packages: list[PackageId]) -> tuple[float, int, int, int]:
@@ -88,6 +132,11 @@ def main() -> None:
     parser.add_argument("--packages", type=int, default=2000)
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        help="also measure the cache size against these real packuments (bench/fetch_corpus.py)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="depview-bench-") as tmp:
@@ -142,13 +191,23 @@ def main() -> None:
         print(f"{label:<6} {secs:>8.2f} {cpu_s:>7.2f} {reqs:>9} {ok:>6} {errs:>7}")
     ratio = cache_bytes / raw_bytes if raw_bytes else 0.0
     print(
-        f"cache {cache_bytes / 1e6:.2f} MB vs raw packuments {raw_bytes / 1e6:.2f} MB: {ratio:.1%}"
+        f"cache {cache_bytes / 1e6:.2f} MB vs the replay packuments {raw_bytes / 1e6:.2f} MB: "
+        f"{ratio:.1%} (replay documents are already trimmed to ~1 KB a version)"
     )
+    cache_verdict = "not measured (pass --corpus, see bench/fetch_corpus.py)"
+    if args.corpus is not None:
+        count, corpus_raw, corpus_cache = cache_ratio(args.corpus)
+        real = corpus_cache / corpus_raw if corpus_raw else 0.0
+        print(
+            f"cache {corpus_cache / 1e6:.2f} MB vs {count} registry packuments from "
+            f"{args.corpus} ({corpus_raw / 1e6:.1f} MB): {real:.1%}"
+        )
+        cache_verdict = "ok" if real <= 0.05 else "MISSED"
     print(
-        "targets: cold <= 5 s {}, warm <= 0.5 s {}, cache <= 5% {}".format(
+        "targets: cold <= 5 s {}, warm <= 0.5 s {}, cache <= 5% of registry packuments {}".format(
             "ok" if cold[0] <= 5 else "MISSED",
             "ok" if warm[0] <= 0.5 else "MISSED",
-            "ok" if ratio <= 0.05 else "MISSED",
+            cache_verdict,
         )
     )
 

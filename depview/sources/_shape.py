@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 __all__ = [
+    "MAPS",
     "MAX_TEXT",
     "get_bool",
     "get_list",
@@ -27,6 +28,8 @@ __all__ = [
 MAX_TEXT = 4096  # descriptions, deprecation notices, details
 MAX_SHORT = 512  # names, versions, e-mails, commands
 MAX_ITEMS = 5000  # dependencies per version, maintainers, files
+# isinstance(x, MAPS): dict first, as JSON gives dicts and the Mapping ABC check is slower
+MAPS = (dict, Mapping)
 
 
 def text(value: Any, limit: int = MAX_SHORT) -> str | None:
@@ -42,7 +45,7 @@ def get_str(doc: Mapping[str, Any], key: str, limit: int = MAX_SHORT) -> str | N
 
 def get_map(doc: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     value = doc.get(key)
-    return value if isinstance(value, Mapping) else {}
+    return value if isinstance(value, MAPS) else {}
 
 
 def get_list(doc: Mapping[str, Any], key: str) -> list[Any]:
@@ -55,9 +58,18 @@ def get_bool(doc: Mapping[str, Any], key: str) -> bool:
 
 
 def str_map(value: Any, limit: int = MAX_SHORT, max_items: int = MAX_ITEMS) -> dict[str, str]:
-    """A ``{str: str}`` mapping; entries of other types are dropped."""
-    if not isinstance(value, Mapping):
+    """A ``{str: str}`` mapping; entries of other types are dropped, long strings capped."""
+    if not isinstance(value, MAPS):
         return {}
+    if len(value) <= max_items:
+        # The usual case, in one pass: every entry a short string pair.
+        fast = {
+            k: v
+            for k, v in value.items()
+            if type(k) is str and type(v) is str and len(k) <= limit and len(v) <= limit
+        }
+        if len(fast) == len(value):
+            return fast
     out: dict[str, str] = {}
     for key, item in value.items():
         if len(out) >= max_items:

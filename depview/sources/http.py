@@ -95,6 +95,32 @@ def _skip_missing_sniffio() -> None:
         sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 
+class _NoCookies(httpx.Cookies):
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+
+class RegistryClient(httpx.AsyncClient):
+    """An ``httpx.AsyncClient`` that keeps no cookies.
+
+    Registries and OSV are stateless APIs. A cookie one of them sets (a CDN's
+    tracking cookie, say) is never stored, so it is never sent back to anyone;
+    and parsing ``Set-Cookie`` on every response was a tenth of a cold run's CPU.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._jar = _NoCookies()
+        super().__init__(**kwargs)
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._jar
+
+    @cookies.setter
+    def cookies(self, cookies: Any) -> None:
+        return None
+
+
 def make_client(
     settings: Settings, transport: httpx.AsyncBaseTransport | None = None
 ) -> httpx.AsyncClient:
@@ -112,7 +138,7 @@ def make_client(
     )
     if transport is None:
         transport = LeanTransport(settings.concurrency, http2=True)
-    return httpx.AsyncClient(
+    return RegistryClient(
         transport=transport,
         timeout=timeout,
         limits=limits,

@@ -18,6 +18,7 @@ from typing import Any
 
 from depview.metadata import PackageMetadata, Person, VersionInfo
 from depview.sources._shape import (
+    MAPS,
     MAX_ITEMS,
     MAX_SHORT,
     MAX_TEXT,
@@ -55,7 +56,7 @@ def _person(name: str | None, email: str | None) -> Person | None:
 
 def parse_person(value: Any) -> Person | None:
     """An npm person: ``{"name", "email"}`` or the string form ``"Name <email> (url)"``."""
-    if isinstance(value, Mapping):
+    if isinstance(value, MAPS):
         # The same few people appear in every version: the parsed Person is shared.
         return _person(get_str(value, "name"), get_str(value, "email"))
     if isinstance(value, str):
@@ -122,9 +123,9 @@ def _version_info(
     user = manifest.get("_npmUser")
     publisher = parse_person(user)
     trusted: str | None = None
-    if isinstance(user, Mapping):
+    if isinstance(user, MAPS):
         tp = user.get("trustedPublisher")
-        if isinstance(tp, Mapping):
+        if isinstance(tp, MAPS):
             trusted = get_str(tp, "id", 64) or "unknown"
     dist = get_map(manifest, "dist")
     attestations = get_map(dist, "attestations")
@@ -201,7 +202,7 @@ def normalize_packument(
             break
         if len(version) > MAX_SHORT:
             continue
-        if not isinstance(manifest, Mapping):
+        if not isinstance(manifest, MAPS):
             continue
         versions[version] = _version_info(version, manifest, parse_time(times.get(version)))
     # Unpublished versions leave `versions` but stay in `time`.

@@ -353,3 +353,23 @@ async def test_a_server_that_picks_h2_is_handed_to_the_http2_transport(
         assert (await c.get(f"{srv.url}/two")).json() == {"via": "h2"}
         assert srv.requests == []  # the ALPN probe carried no request: the origin is HTTP/2's
         assert seen == [f"{srv.url}/one", f"{srv.url}/two"]
+
+
+async def test_the_registry_client_keeps_no_cookies() -> None:
+    from depview.sources.http import make_client
+
+    async def set_cookie(
+        method: str, target: str, headers: dict[str, str], body: bytes, w: asyncio.StreamWriter
+    ) -> bool:
+        sent = headers.get("cookie", "")
+        w.write(respond(body=b'"%s"' % sent.encode(), headers={"Set-Cookie": "track=1; Path=/"}))
+        return True
+
+    async with serve(set_cookie) as srv:
+        c = make_client(Settings())
+        try:
+            assert (await c.get(f"{srv.url}/a")).json() == ""
+            assert (await c.get(f"{srv.url}/b")).json() == ""  # the cookie was not kept
+            assert len(c.cookies) == 0
+        finally:
+            await c.aclose()
