@@ -218,10 +218,20 @@ class DependencyGraph:
 
 @dataclass(slots=True)
 class PathsIndex:
-    """BFS layers from the direct dependencies, for shortest "why" paths."""
+    """BFS layers from the direct dependencies, for shortest "why" paths.
+
+    ``depth`` is each reachable package's distance from the nearest direct
+    dependency. A package's BFS predecessors are its parents one layer
+    shallower; every shortest path is a walk back along them, so a path costs
+    O(depth) to build. They are found once per package (sorted, so paths come
+    out in a stable order) and kept.
+    """
 
     graph: DependencyGraph
     depth: dict[PackageId, int]
+    _preds: dict[PackageId, tuple[PackageId, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def build(cls, graph: DependencyGraph) -> PathsIndex:
@@ -240,26 +250,39 @@ class PathsIndex:
                     queue.append(child)
         return cls(graph, depth)
 
+    def predecessors(self, node: PackageId) -> tuple[PackageId, ...]:
+        """``node``'s parents one BFS layer shallower, sorted (empty for a direct dependency)."""
+        preds = self._preds.get(node)
+        if preds is None:
+            want = self.depth.get(node, 0) - 1
+            depth = self.depth
+            preds = self._preds[node] = (
+                tuple(sorted(p for p in self.graph.parents(node) if depth.get(p) == want))
+                if want >= 0
+                else ()
+            )
+        return preds
+
     def paths(self, target: PackageId, limit: int = 5) -> list[list[PackageId]]:
+        """Up to ``limit`` shortest paths to ``target``, direct dependency first."""
         if target not in self.depth or limit <= 0:
             return []
-        # Walk backwards one layer at a time through parents one layer shallower.
-        # Every partial path completes (each node at depth d > 0 has a parent at
+        # Walk backwards one layer at a time along the BFS predecessors. Every
+        # partial path completes (each node at depth d > 0 has a predecessor at
         # d - 1), and order is kept, so the first ``limit`` partials of a layer
         # lead to the first ``limit`` complete paths: keeping only those bounds
         # the work to O(limit * depth) however many shortest paths exist.
-        # Partials are cons cells (head, rest) so extending one is O(1).
+        # Partials are cons cells (head, rest): extending one is O(1), never a copy.
         Cell = tuple[PackageId, Any]
         layer: list[Cell] = [(target, None)]
         d = self.depth[target]
         while d > 0:
             nxt: list[Cell] = []
             for cell in layer:
-                for parent in sorted(self.graph.parents(cell[0])):
-                    if self.depth.get(parent) == d - 1:
-                        nxt.append((parent, cell))
-                        if len(nxt) >= limit:
-                            break
+                for parent in self.predecessors(cell[0]):
+                    nxt.append((parent, cell))
+                    if len(nxt) >= limit:
+                        break
                 if len(nxt) >= limit:
                     break
             layer = nxt

@@ -18,6 +18,7 @@ from pathlib import Path
 from depview.config import Settings
 from depview.metadata import Advisory, PackageMetadata, Unavailable
 from depview.model import DependencyGraph, Package, PackageId
+from depview.report.limits import PATH_MAX, elide_path
 from depview.report.model import Change, Entry, Report, TriageMark
 from depview.risk.model import Verdict
 from depview.sources.interface import Progress, ProgressEvent, SourceError
@@ -146,11 +147,20 @@ def build_report(
         mark = triage.get(pkg.id) if triage else None
         if mark is not None and not mark.active(instant):
             mark = None
+        # Long paths are kept as their first and last packages (and their length):
+        # whole, a 10,000-deep chain would hold 10,000 paths of 5,000 packages on average.
+        paths: list[tuple[PackageId, ...]] = []
+        lengths: list[int] = []
+        for path in index.paths(pkg.id, 5):
+            head, tail = elide_path(path)
+            paths.append((*head, *tail))
+            lengths.append(len(path))
         entries.append(
             Entry(
                 package=pkg,
                 direct=pkg.id in direct,
-                paths=tuple(tuple(p) for p in index.paths(pkg.id, 5)),
+                paths=tuple(paths),
+                path_lengths=tuple(lengths) if any(n > PATH_MAX for n in lengths) else (),
                 verdict=verdicts.get(pkg.id) if verdicts is not None else None,
                 change=changes.get(pkg.id) if changes else None,
                 triage=mark,

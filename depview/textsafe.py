@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["clean", "json_safe", "one_line"]
+__all__ = ["clean", "json_safe", "one_line", "shorten"]
 
 # C0 controls except tab/newline, DEL, C1 controls.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -57,6 +57,17 @@ def clean(text: object, limit: int | None = DEFAULT_LIMIT, *, keep_newlines: boo
 def one_line(text: object, limit: int | None = 200) -> str:
     """:func:`clean` on a single line (newlines and tabs become spaces)."""
     return clean(text, limit, keep_newlines=False)
+
+
+def shorten(text: str, keep: int = 60) -> str:
+    """``text`` as is up to ``keep`` characters, else its first ``keep`` and ``…(N chars)``.
+
+    For quoting an oversized value in a message (the length tells what was cut);
+    not inert by itself: pass the message through :func:`clean` to display it.
+    """
+    if len(text) <= keep:
+        return text
+    return f"{text[:keep]}…({len(text)} chars)"
 
 
 def json_safe(value: Any) -> Any:

@@ -7,6 +7,12 @@ appears, and :func:`expect_type` / :func:`get_typed` check a parsed value's type
 and raise :class:`~depview.errors.LockfileError` naming the file, the dotted
 context path and (where known) the line. Everything here is iterative.
 
+Every reader hands its graph to :func:`refuse_implausible` before returning it:
+a package whose name or version no registry would accept (a name over
+:data:`MAX_NAME_LENGTH` characters, a version over :data:`MAX_VERSION_LENGTH`)
+is left out with a short warning in ``DependencyGraph.warnings``, so a
+megabyte-long name never reaches a report.
+
 The npm-family readers (package-lock, yarn, pnpm) also share the reading of
 ``package.json`` beside the lockfile (:data:`ManifestLoader`,
 :func:`default_manifest_loader`), :func:`redact_url`, and the graph's last steps:
@@ -19,6 +25,7 @@ import bisect
 import json
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
@@ -33,8 +40,11 @@ from depview.model import (
     Source,
     build_graph,
 )
+from depview.textsafe import shorten
 
 __all__ = [
+    "MAX_NAME_LENGTH",
+    "MAX_VERSION_LENGTH",
     "LineIndex",
     "ManifestLoader",
     "attach_orphans",
@@ -46,7 +56,10 @@ __all__ = [
     "json_error",
     "line_of",
     "npm_graph",
+    "implausible",
     "redact_url",
+    "refuse_implausible",
+    "with_refusals",
 ]
 
 _T = TypeVar("_T")
@@ -206,6 +219,80 @@ def json_error(path: str, exc: json.JSONDecodeError) -> LockfileError:
     return LockfileError(path, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno)
 
 
+# -- implausible packages ------------------------------------------------------
+
+#: The longest package name accepted: npm's limit (validate-npm-package-name).
+#: PyPI sets none (PEP 508 names are unbounded); the same cap is used, far above
+#: any real project name.
+MAX_NAME_LENGTH = 214
+#: The longest version accepted: far above any real one (node-semver refuses
+#: over 256 characters; an npm v1 git dependency keeps its URL as the version).
+MAX_VERSION_LENGTH = 1024
+
+
+def implausible(pid: PackageId) -> str | None:
+    """Why ``pid`` cannot be a real package (a one-line reason), or None if it can be."""
+    if len(pid.name) > MAX_NAME_LENGTH:
+        return f"the name is {len(pid.name)} characters long (the limit is {MAX_NAME_LENGTH})"
+    if len(pid.version) > MAX_VERSION_LENGTH:
+        return (
+            f"the version is {len(pid.version)} characters long (the limit is {MAX_VERSION_LENGTH})"
+        )
+    return None
+
+
+def refuse_implausible(graph: DependencyGraph) -> tuple[DependencyGraph, tuple[str, ...]]:
+    """``graph`` without its implausible packages (see :func:`implausible`), and one
+    warning per package left out.
+
+    The project and its workspaces are never left out. Edges to and from a
+    refused package go with it; a package that only it led to is attached to the
+    project root (as readers attach every orphan). The warning quotes at most the
+    first 60 characters of the name and version. Without a refusal ``graph``
+    itself is returned.
+    """
+    refused: dict[PackageId, str] = {}
+    for pid in graph.packages:
+        if len(pid.name) > MAX_NAME_LENGTH or len(pid.version) > MAX_VERSION_LENGTH:
+            reason = implausible(pid)
+            if reason is not None and not graph.is_project_node(pid):
+                refused[pid] = reason
+    if not refused:
+        return graph, ()
+    warnings: list[str] = []
+    for pid, reason in refused.items():
+        line = graph.packages[pid].line
+        where = f"{graph.path}:{line}" if line is not None else graph.path
+        shown = f"{shorten(pid.name)}@{shorten(pid.version)}"
+        warnings.append(f"{where}: skipped {pid.ecosystem} package {shown!r}: {reason}")
+    edges: dict[PackageId, list[Edge]] = {
+        parent: [e for e in es if e.child not in refused]
+        for parent, es in graph.edges.items()
+        if parent not in refused
+    }
+    packages = [pkg for pid, pkg in graph.packages.items() if pid not in refused]
+    roots = list(graph.roots)
+    attach_orphans((pkg.id for pkg in packages), roots, edges)
+    kept = build_graph(
+        ecosystem=graph.ecosystem,
+        format=graph.format,
+        path=graph.path,
+        packages=packages,
+        edges=edges,
+        roots=roots,
+        warnings=graph.warnings,
+    )
+    return kept, tuple(warnings)
+
+
+def with_refusals(graph: DependencyGraph) -> DependencyGraph:
+    """:func:`refuse_implausible`, its warnings appended to ``graph.warnings``."""
+    kept, warnings = refuse_implausible(graph)
+    if not warnings:
+        return graph
+    return replace(kept, warnings=(*kept.warnings, *warnings))
+
+
 # -- npm family ----------------------------------------------------------------
 
 #: Reads ``<lockfile dir>/<relative folder>/package.json``; None when unavailable.
@@ -339,11 +426,13 @@ def npm_graph(
         )
         for pid, source, integrity, line, install_script in nodes
     ]
-    return build_graph(
-        ecosystem=Ecosystem.NPM.value,
-        format=fmt,
-        path=path,
-        packages=packages,
-        edges=edges,
-        roots=roots,
+    return with_refusals(
+        build_graph(
+            ecosystem=Ecosystem.NPM.value,
+            format=fmt,
+            path=path,
+            packages=packages,
+            edges=edges,
+            roots=roots,
+        )
     )

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from depview.errors import LockfileError
+from depview.lockfiles._common import refuse_implausible
 from depview.model import DependencyGraph, Ecosystem, Edge, EdgeKind, PackageId
 
 __all__ = [
@@ -336,7 +337,7 @@ class PythonLockReader:
         if not text.strip():
             raise LockfileError(str(path), "file is empty")
         try:
-            return self.build(path, text)
+            graph, details = self.build(path, text)
         except LockfileError:
             raise
         except RecursionError as exc:
@@ -344,6 +345,10 @@ class PythonLockReader:
             raise LockfileError(str(path), message) from None
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise LockfileError(str(path), f"malformed {self.file_kind} ({exc})") from None
+        kept, refused = refuse_implausible(graph)
+        if refused:
+            details = replace(details, notes=(*details.notes, *refused))
+        return kept, details
 
     def read(self, path: Path, text: str) -> DependencyGraph:
         graph, details = self.read_details(path, text)

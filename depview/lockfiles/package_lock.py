@@ -31,7 +31,7 @@ import gc
 import json
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -43,6 +43,7 @@ from depview.lockfiles._common import (
     default_manifest_loader,
     describe_type,
     json_error,
+    with_refusals,
 )
 from depview.model import (
     DependencyGraph,
@@ -231,6 +232,7 @@ class _Reader:
         self._line_pos = 0
         self._line_no = 1
         self._search_pos = 0
+        self._v1_lookup: _Lookup | None = None
 
     # -- errors and lines ---------------------------------------------------
     def error(self, message: str, line: int | None = None) -> LockfileError:
@@ -586,19 +588,10 @@ class _Reader:
     # -- resolution ------------------------------------------------------------
     def resolve_loc(self, start: str, name: str) -> _Loc | None:
         """node's lookup: ``<dir>/node_modules/<name>`` from ``start`` up to the project."""
-        locs = self.locs
-        d = start
-        while True:
-            item = locs.get(f"{d}/node_modules/{name}" if d else f"node_modules/{name}")
-            if item is not None:
-                return item
-            if not d:
-                return None
-            i = d.rfind("/")
-            d = d[:i] if i != -1 else ""
-            if d.endswith("node_modules"):
-                i = d.rfind("/")
-                d = d[:i] if i != -1 else ""
+        if self._v1_lookup is None:
+            self._v1_lookup = _Lookup(self.locs, _parent_folder_v1)
+        lookup = self._v1_lookup
+        return lookup.find(lookup.nearest(start), name)
 
     def follow(self, item: _Loc | None) -> _Loc | None:
         if item is None or item.link_target is None:
@@ -618,11 +611,8 @@ class _Reader:
         nv_of: dict[str, tuple[str, str]] = {}  # location -> (name, version)
         ids: dict[tuple[str, str], PackageId] = {}
         packages: dict[tuple[str, str], Package] = {}
-        nested: set[str] = {""}  # folders with a node_modules of their own
+        lookup = _Lookup(locs, _parent_folder)
         for loc, item in locs.items():
-            i = loc.rfind("/node_modules/")
-            if i > 0:
-                nested.add(loc[:i])
             if item.link_target is not None:
                 continue
             nv = (item.name, item.version)
@@ -651,23 +641,23 @@ class _Reader:
                 packages[nv] = _merge(prev, item, source)
 
         locs_get = locs.get
-        prefix_cache: dict[str, list[str]] = {}
+        prefix = lookup.prefix
+        above = lookup.above
+        nearest = lookup.nearest
+        find = lookup.find
         # parent id(PackageId) -> (parent, {(id(child), kind): edge}); ids are interned
         out_edges: dict[int, tuple[PackageId, dict[tuple[int, EdgeKind], Edge]]] = {}
         for loc, item in locs.items():
             if item.link_target is not None or not item.deps:
                 continue
-            # the node_modules folders node would look in, nearest first
+            # where node looks, nearest first: the package's own node_modules, then
+            # those of its owner's folder and the folders above it (see _Lookup)
             i = loc.rfind("/node_modules/")
             up = loc[:i] if i > 0 else "" if loc.startswith("node_modules/") else None
-            if up is not None:  # inside node_modules: the owner's list, shared
-                prefixes = prefix_cache.get(up)
-                if prefixes is None:
-                    prefixes = prefix_cache[up] = _node_modules_prefixes(up, nested)
-                if loc in nested:
-                    prefixes = [f"{loc}/node_modules/", *prefixes]
-            else:
-                prefixes = _node_modules_prefixes(loc, nested)
+            own = prefix.get(loc) if up is not None else None  # inside node_modules
+            start = nearest(loc if up is None else up)
+            first = prefix[start] if start is not None else None
+            further = above[start] if start is not None else None
             parent = item.pid
             assert parent is not None
             entry = out_edges.get(id(parent))
@@ -678,10 +668,12 @@ class _Reader:
             for dep_name, spec in item.deps.items():
                 kind = _PROD if kinds is None else kinds[dep_name]
                 hit = None
-                for prefix in prefixes:
-                    hit = locs_get(prefix + dep_name)
-                    if hit is not None:
-                        break
+                if own is not None:
+                    hit = locs_get(own + dep_name)
+                if hit is None and first is not None:
+                    hit = locs_get(first + dep_name)
+                    if hit is None and further is not None:
+                        hit = find(further, dep_name)
                 if hit is None:
                     continue  # missing: npm ls prints it as missing
                 if hit.link_target is not None:
@@ -719,13 +711,15 @@ class _Reader:
             out.setdefault((id(child), kind), Edge(child, kind))
         root_id = ids[nv_of[""]]
         roots = tuple(dict.fromkeys([root_id, *(ids[nv_of[w]] for w in ws_locs if w in nv_of)]))
-        return DependencyGraph(
-            ecosystem=ECOSYSTEM,
-            format=fmt,
-            path=self.spath,
-            packages={ids[nv]: pkg for nv, pkg in packages.items()},
-            edges={parent: tuple(out.values()) for parent, out in out_edges.values() if out},
-            roots=roots,
+        return with_refusals(
+            DependencyGraph(
+                ecosystem=ECOSYSTEM,
+                format=fmt,
+                path=self.spath,
+                packages={ids[nv]: pkg for nv, pkg in packages.items()},
+                edges={parent: tuple(out.values()) for parent, out in out_edges.values() if out},
+                roots=roots,
+            )
         )
 
     def workspace_locations(self) -> list[str]:
@@ -740,20 +734,130 @@ class _Reader:
         return out
 
 
-def _node_modules_prefixes(folder: str, nested: set[str]) -> list[str]:
-    """``<dir>/node_modules/`` for ``folder`` and each folder above it that has one."""
-    prefixes: list[str] = []
-    d = folder
-    while True:
-        if d in nested:
-            prefixes.append(f"{d}/node_modules/" if d else "node_modules/")
-        if not d:
-            return prefixes
+_NODE_MODULES = "node_modules/"
+
+
+def _parent_folder(folder: str) -> str:
+    """The next folder node's lookup tries above ``folder`` (a ``node_modules`` is skipped)."""
+    i = folder.rfind("/")
+    d = folder[:i] if i != -1 else ""
+    if d.endswith("/node_modules") or d == "node_modules":
         i = d.rfind("/")
         d = d[:i] if i != -1 else ""
-        if d.endswith("/node_modules") or d == "node_modules":
-            i = d.rfind("/")
-            d = d[:i] if i != -1 else ""
+    return d
+
+
+def _parent_folder_v1(folder: str) -> str:
+    """:func:`_parent_folder` as version 1's ``requires`` resolution has always walked."""
+    i = folder.rfind("/")
+    d = folder[:i] if i != -1 else ""
+    if d.endswith("node_modules"):
+        i = d.rfind("/")
+        d = d[:i] if i != -1 else ""
+    return d
+
+
+class _Lookup:
+    """node's ``require`` lookup over the locations, linear-ish in the nesting depth.
+
+    ``nested`` holds every folder with a ``node_modules`` of its own and
+    ``prefix`` its ``<folder>/node_modules/``. Walking up from a folder only
+    visits those: ``nearest`` (memoised per folder) is the first at or above a
+    folder, ``above`` the next one up from each (slicing the path at every step
+    was cubic in the depth). The first folder or two are probed by building the
+    location; farther up, ``by_name[name][folder]`` (the location
+    ``<folder>/node_modules/<name>`` split at its last ``node_modules/``, built
+    on first use) costs one dict probe per folder whatever the path's length.
+    """
+
+    __slots__ = ("_by_name", "_memo", "_parent", "above", "locs", "nested", "prefix")
+
+    def __init__(self, locs: Mapping[str, _Loc], parent: Callable[[str], str]) -> None:
+        self.locs = locs
+        self._parent = parent
+        nested: set[str] = {""}
+        for loc in locs:
+            i = loc.rfind("/node_modules/")
+            if i > 0:
+                nested.add(loc[:i])
+        self.nested = nested
+        self.prefix = {f: f"{f}/node_modules/" if f else _NODE_MODULES for f in nested}
+        self._by_name: dict[str, dict[str, _Loc]] | None = None
+        self._memo: dict[str, str | None] = {}
+        self.above: dict[str, str | None] = {
+            folder: (self.nearest(parent(folder)) if folder else None) for folder in nested
+        }
+
+    @property
+    def by_name(self) -> dict[str, dict[str, _Loc]]:
+        by_name = self._by_name
+        if by_name is None:
+            by_name = self._by_name = {}
+            for loc, item in self.locs.items():
+                pos = loc.rfind(_NODE_MODULES)
+                if pos == 0:
+                    folder = ""
+                elif pos > 1 and loc[pos - 1] == "/":
+                    folder = loc[: pos - 1]
+                else:
+                    continue
+                name = loc[pos + len(_NODE_MODULES) :]
+                cands = by_name.get(name)
+                if cands is None:
+                    by_name[name] = {folder: item}
+                else:
+                    cands[folder] = item
+        return by_name
+
+    def nearest(self, folder: str) -> str | None:
+        """The first folder with a ``node_modules`` at or above ``folder``."""
+        memo = self._memo
+        if folder in memo:
+            return memo[folder]
+        trail: list[str] = []
+        d = folder
+        result: str | None = None
+        while True:
+            if d in memo:
+                result = memo[d]
+                break
+            if d in self.nested:
+                result = d
+                break
+            trail.append(d)
+            if not d:
+                break
+            d = self._parent(d)
+        for d in trail:
+            memo[d] = result
+        return result
+
+    def find(self, start: str | None, name: str) -> _Loc | None:
+        """``<f>/node_modules/<name>`` for the first folder ``f`` from ``start`` up that has it."""
+        if start is None:
+            return None
+        hit = self.locs.get(self.prefix[start] + name)
+        if hit is not None:
+            return hit
+        folder = self.above[start]
+        if folder is None:
+            return None
+        if _NODE_MODULES in name:  # not in the index under this name: build each location
+            while folder is not None:
+                hit = self.locs.get(self.prefix[folder] + name)
+                if hit is not None:
+                    return hit
+                folder = self.above[folder]
+            return None
+        cands = self.by_name.get(name)
+        if cands is None:
+            return None
+        while folder is not None:
+            hit = cands.get(folder)
+            if hit is not None:
+                return hit
+            folder = self.above[folder]
+        return None
 
 
 def _glob_match(loc: str, pattern: str) -> bool:

@@ -20,6 +20,7 @@ from typing import Any
 from depview import __version__
 from depview.config import Settings
 from depview.model import Package, PackageId
+from depview.report.limits import cap_strings
 from depview.report.model import Entry, Report
 from depview.risk.model import Finding, Level
 from depview.textsafe import clean, one_line
@@ -345,4 +346,4 @@ def format_cyclonedx(report: Report, *, settings: Settings) -> str:
 
     text = JsonV1Dot6(bom_for(report)).output_as_string(indent=2)
     # Re-encode as ASCII so no raw control or bidi character reaches a terminal.
-    return json.dumps(json.loads(text), indent=2, ensure_ascii=True) + "\n"
+    return json.dumps(cap_strings(json.loads(text)), indent=2, ensure_ascii=True) + "\n"

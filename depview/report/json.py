@@ -1,4 +1,9 @@
-"""The contract's JSON report, ``depview/report@1``."""
+"""The contract's JSON report, ``depview/report@1``.
+
+Bounded whatever the input (:mod:`depview.report.limits`): a path longer than
+20 packages keeps its first and last 10 and the entry gains ``path_length``;
+no string is longer than 16,384 characters.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from depview import __version__
+from depview.report.limits import cap_strings, elide_path
 from depview.report.model import Entry, Report
 from depview.textsafe import json_safe
 
@@ -24,6 +30,14 @@ def iso(value: datetime | None) -> str | None:
 def _entry(entry: Entry) -> dict[str, Any]:
     pkg = entry.package
     verdict = entry.verdict
+    paths: list[list[str]] = []
+    path_length = 0
+    for i, path in enumerate(entry.paths):
+        length = entry.path_length(i)
+        head, tail = elide_path(path, length)
+        if tail:
+            path_length = max(path_length, length)
+        paths.append([str(p) for p in (*head, *tail)])
     out: dict[str, Any] = {
         "purl": pkg.id.purl,
         "ecosystem": pkg.id.ecosystem,
@@ -32,7 +46,7 @@ def _entry(entry: Entry) -> dict[str, Any]:
         "direct": entry.direct,
         "dev": pkg.dev,
         "optional": pkg.optional,
-        "paths": [[str(p) for p in path] for path in entry.paths],
+        "paths": paths,
         "level": entry.level.label,
         "score": verdict.score if verdict else 0,
         "published": iso(verdict.published) if verdict else None,
@@ -56,6 +70,9 @@ def _entry(entry: Entry) -> dict[str, Any]:
         "line": pkg.line,
         "unknown": bool(verdict.unknown) if verdict else True,
     }
+    if path_length:
+        # the paths were shortened to their first and last packages: their real length
+        out["path_length"] = path_length
     if pkg.has_install_script is not None:
         out["has_install_script"] = pkg.has_install_script
     if entry.triage is not None:
@@ -99,4 +116,5 @@ def report_dict(report: Report) -> dict[str, Any]:
 
 
 def format_json(report: Report) -> str:
-    return json.dumps(json_safe(report_dict(report)), indent=2, ensure_ascii=True) + "\n"
+    doc = cap_strings(json_safe(report_dict(report)))
+    return json.dumps(doc, indent=2, ensure_ascii=True) + "\n"

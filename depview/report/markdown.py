@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 
 from depview.config import Settings
+from depview.model import PackageId
+from depview.report.limits import elide_path
 from depview.report.model import Entry, Report
 from depview.report.table import (
     change_text,
@@ -133,8 +136,11 @@ def _details(entry: Entry) -> str:
         lines.append(line)
     lines.append("")
     if entry.paths:
-        shown = [" › ".join(md_code(str(p), 80) for p in path) for path in entry.paths]
-        lines.append("Why it is here: " + "; ".join(shown[:PATHS_SHOWN]))
+        shown = [
+            _path_text(path, entry.path_length(i))
+            for i, path in enumerate(entry.paths[:PATHS_SHOWN])
+        ]
+        lines.append("Why it is here: " + "; ".join(shown))
         lines.append("")
     if verdict is not None and verdict.suggestion is not None:
         pin = verdict.suggestion
@@ -147,6 +153,16 @@ def _details(entry: Entry) -> str:
         lines.append("")
     lines.append("</details>")
     return "\n".join(lines)
+
+
+def _path_text(path: Sequence[PackageId], length: int) -> str:
+    """``a › b › c``; a long path as its first and last packages around ``… N more …``."""
+    head, tail = elide_path(path, length)
+    parts = [md_code(str(p), 80) for p in head]
+    if tail:
+        parts.append(f"… {length - len(head) - len(tail)} more …")
+        parts.extend(md_code(str(p), 80) for p in tail)
+    return " › ".join(parts)
 
 
 def format_markdown(

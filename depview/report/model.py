@@ -43,10 +43,19 @@ class Entry:
     verdict: Verdict | None = None  # None: not judged (offline with no data)
     change: Change | None = None
     triage: TriageMark | None = None
+    # The real length of each path when long paths were kept as their first and last
+    # packages only (depview.report.limits.elide_path); empty when every path is whole.
+    path_lengths: tuple[int, ...] = ()
 
     @property
     def id(self) -> PackageId:
         return self.package.id
+
+    def path_length(self, index: int) -> int:
+        """How many packages ``paths[index]`` really has (it may be shown shortened)."""
+        if index < len(self.path_lengths):
+            return self.path_lengths[index]
+        return len(self.paths[index])
 
     @property
     def level(self) -> Level:

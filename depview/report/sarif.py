@@ -23,6 +23,7 @@ from urllib.parse import quote
 from depview import __version__
 from depview.config import Settings
 from depview.report.json import iso
+from depview.report.limits import cap_strings
 from depview.report.model import Entry, Report
 from depview.risk.model import KINDS, Finding, Level
 from depview.textsafe import one_line
@@ -478,4 +479,5 @@ def sarif_dict(report: Report, *, root: Path | None = None) -> dict[str, Any]:
 
 def format_sarif(report: Report, *, settings: Settings, root: Path | None = None) -> str:
     """SARIF 2.1.0 JSON text (ASCII only, so no raw control bytes reach a terminal)."""
-    return json.dumps(sarif_dict(report, root=root), indent=2, ensure_ascii=True) + "\n"
+    doc = cap_strings(sarif_dict(report, root=root))
+    return json.dumps(doc, indent=2, ensure_ascii=True) + "\n"

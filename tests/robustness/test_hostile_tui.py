@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from textual.containers import VerticalScroll
 from textual.pilot import Pilot
 from textual.strip import Strip
@@ -20,6 +19,7 @@ from depview.lockfiles import load
 from depview.model import PackageId
 from depview.tui.app import DepviewApp, make_app
 from depview.tui.screens.detail import DetailScreen
+from depview.tui.widgets.dependency_tree import MAX_DEPTH, DependencyTree
 from tests.robustness import corpus as C
 from tests.robustness.helpers import assert_inert
 
@@ -101,7 +101,7 @@ async def test_detail_screens_are_inert_and_clicks_do_nothing(tmp_path: Path) ->
     async with app.run_test(size=TALL) as pilot:
         await app.workers.wait_for_complete()
         clicked = 0
-        for name in (C.META, C.CLICK, C.BIG_NAME):
+        for name in (C.META, C.CLICK, C.ANSI_NAME):
             app.open_detail(_pid(app, name))
             await pilot.pause()
             await pilot.pause()
@@ -134,18 +134,12 @@ async def test_detail_screens_are_inert_and_clicks_do_nothing(tmp_path: Path) ->
         assert app.is_running and app.return_code is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="going to a package 1,200 levels deep expands the whole path in Textual's Tree, whose "
-    "_build recurses once per level: RecursionError, then a traceback render with locals that "
-    "takes minutes; cap the expanded depth in the tree model (or re-root the view)",
-)
-async def test_deep_chain_go_to_the_deepest_package(tmp_path: Path) -> None:
+def _deep_app(tmp_path: Path, depth: int) -> tuple[DepviewApp, list[BaseException]]:
     from depview.service import Enrichment
     from tests.robustness.helpers import chain_lockfile, write_project
     from tests.tui.helpers import StaticAnalyzer
 
-    lock = write_project(tmp_path / "p", chain_lockfile(1_200))
+    lock = write_project(tmp_path / "p", chain_lockfile(depth))
     graph = load(lock)
     app = make_app(
         graph,
@@ -157,17 +151,65 @@ async def test_deep_chain_go_to_the_deepest_package(tmp_path: Path) -> None:
     errors: list[BaseException] = []
     # record instead of crashing: a 1,000-frame traceback takes Textual (and pytest) minutes to render
     app._handle_exception = errors.append  # type: ignore[method-assign,assignment]
-    async with app.run_test(size=SIZE) as pilot:
+    return app, errors
+
+
+def _c(i: int) -> PackageId:
+    return PackageId("npm", f"c{i}", "1.0.0")
+
+
+def _deepest_line(tree: DependencyTree) -> int:
+    return max(len(line.path) for line in tree._tree_lines)
+
+
+async def test_deep_chain_go_to_the_deepest_package(tmp_path: Path) -> None:
+    app, errors = _deep_app(tmp_path, 1_200)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await app.workers.wait_for_complete()
-        deepest = PackageId("npm", "c1199", "1.0.0")
+        tree = app.main_screen.dep_tree
         try:
-            moved = app.main_screen.go_to(deepest)
+            moved = app.main_screen.go_to(_c(1199))
             await pilot.pause()
         except RecursionError:
             moved = False
-        node = app.main_screen.dep_tree.cursor_node
+        node = tree.cursor_node
         label = str(node.label) if node is not None else ""
         running = app.is_running
+        # re-rooted 50 levels above it, and the user is told
+        assert tree.base == tuple(_c(i) for i in range(1150))
+        assert _deepest_line(tree) <= MAX_DEPTH
+        assert str(tree.root.children[0].label).startswith("↑ 1,149 levels above")
+        messages = [n.message for n in app._notifications]
+        assert any("c1199@1.0.0 is 1,200 levels deep" in m for m in messages), messages
+        # enter on the first row: 50 levels further up, the old top selected
+        tree.move_cursor(tree.root.children[0])
+        await pilot.press("enter")
+        await pilot.pause()
+        assert len(tree.base) == 1100
+        assert tree.current_pid() == _c(1149)
+        # a shallow package brings the whole tree back
+        assert app.main_screen.go_to(_c(3))
+        await pilot.pause()
+        assert tree.base == () and tree.current_pid() == _c(3)
     assert not errors, [type(e).__name__ for e in errors]
     assert moved and running
     assert "c1199" in label
+
+
+async def test_expanding_past_the_depth_limit_re_roots(tmp_path: Path) -> None:
+    app, errors = _deep_app(tmp_path, 300)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        tree = app.main_screen.dep_tree
+        edge = MAX_DEPTH - 1  # c99, at level 100: the deepest shown without re-rooting
+        assert app.main_screen.go_to(_c(edge))
+        await pilot.pause()
+        assert tree.base == ()
+        await pilot.press("right")  # expand it: its child would be one level too deep
+        await pilot.pause()
+        await pilot.pause()
+        assert tree.base == tuple(_c(i) for i in range(edge + 1 - 50))
+        assert tree.current_pid() == _c(edge)
+        assert [n.data.pid for n in tree.cursor_node.children if n.data] == [_c(edge + 1)]
+        assert _deepest_line(tree) <= MAX_DEPTH
+    assert not errors, [type(e).__name__ for e in errors]

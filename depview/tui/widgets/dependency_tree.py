@@ -6,6 +6,12 @@ chunks behind a ``… N more`` row, and labels update in place as verdicts
 stream in (``TreeNode.set_label``: no rebuild, cursor and scroll untouched).
 Labels are always :class:`rich.text.Text` built by :mod:`depview.tui.view`:
 the Tree would parse a ``str`` as markup.
+
+Textual's Tree lays its lines out recursively, one call per expanded level, so
+the view never holds more than :data:`MAX_DEPTH` levels: going to a package
+deeper than that (or expanding that far) *re-roots* the view at an ancestor
+:data:`REROOT_ABOVE` levels above it. The first row then reads ``↑ N levels
+above``; enter on it moves the view back up (to the whole tree once it fits).
 """
 
 from __future__ import annotations
@@ -27,10 +33,14 @@ from depview.textsafe import one_line
 from depview.tui.state import Session
 from depview.tui.treemodel import ChildSpec, Location
 
-__all__ = ["CHUNK", "DependencyTree", "NodeData"]
+__all__ = ["CHUNK", "MAX_DEPTH", "REROOT_ABOVE", "DependencyTree", "NodeData"]
 
 #: Children added per expansion step; more sit behind a "… N more" row.
 CHUNK = 200
+#: The most levels the view shows below its top (Textual's Tree recurses once per level).
+MAX_DEPTH = 100
+#: When the view is re-rooted for a deep package: how many levels above it it starts.
+REROOT_ABOVE = 50
 
 
 @dataclass(slots=True)
@@ -43,6 +53,7 @@ class NodeData:
     workspace: bool = False
     loaded: bool = False
     more_from: int = 0  # "more" rows: index of the next child to add
+    up: bool = False  # the "↑ N levels above" row of a re-rooted view
 
 
 Node = TreeNode[NodeData]
@@ -91,19 +102,69 @@ class DependencyTree(Tree[NodeData], inherit_bindings=False):
         self.guide_depth = 3
         self._index: dict[PackageId, list[Node]] = {}
         self._click_from: int | None = None
+        #: The location the view is re-rooted at (its last package is the top row), or ().
+        self.base: Location = ()
 
     # -- building ----------------------------------------------------------------
     def on_mount(self) -> None:
         self.populate_top()
 
     def populate_top(self) -> None:
+        self.root.data = NodeData(None, (), loaded=True)
+        if self.base:
+            self._populate_base()
+            return
         specs = self.session.model.top_level(
             sort=self.session.sort_key(), keep=self.session.keep_callable()
         )
-        self.root.data = NodeData(None, (), loaded=True)
         self._add_specs(self.root, (), specs, 0)
         if not specs:
             self.root.add_leaf(self._empty_label(), NodeData(None, ()))
+
+    def _populate_base(self) -> None:
+        """A re-rooted view: the "↑ N levels above" row, then the base package."""
+        base = self.base
+        above = len(base) - 1
+        self.root.add_leaf(
+            Text(
+                f"↑ {above:,} level{'s' if above != 1 else ''} above (enter to show them)",
+                style="dim italic",
+            ),
+            NodeData(None, base[:-1], up=True),
+        )
+        data = NodeData(base[-1], base)
+        expandable = bool(self._children_specs(data))
+        node = self.root.add(self._label_for(data), data, allow_expand=expandable)
+        self._index.setdefault(base[-1], []).append(node)
+
+    def _set_base(self, base: Location) -> None:
+        self.base = tuple(base)
+        self.clear()
+        self._index.clear()
+        self.populate_top()
+
+    def _start_for(self, steps: Sequence[PackageId]) -> int:
+        """Where ``steps`` (a location) begins in the view: re-root it if it would go
+        deeper than :data:`MAX_DEPTH`, or back to the whole tree if it is not under
+        the base. Returns the index of the step that is a top-level row."""
+        base = self.base
+        if base:
+            if tuple(steps[: len(base)]) == base and len(steps) - len(base) < MAX_DEPTH:
+                return len(base) - 1
+        elif len(steps) <= MAX_DEPTH:
+            return 0
+        if len(steps) <= MAX_DEPTH:
+            self._set_base(())
+            return 0
+        return self._reroot(steps)
+
+    def go_up(self) -> Node | None:
+        """Move a re-rooted view up (to the whole tree once it fits); returns the old top."""
+        old = self.base
+        if not old:
+            return None
+        self._set_base(() if len(old) <= MAX_DEPTH else old[: len(old) - REROOT_ABOVE])
+        return self.reveal(old)
 
     def _empty_label(self) -> Text:
         if self.session.min_level is not None:
@@ -192,6 +253,36 @@ class DependencyTree(Tree[NodeData], inherit_bindings=False):
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded[NodeData]) -> None:
         self.ensure_loaded(event.node)
+        data = event.node.data
+        if data is not None and data.pid is not None and self._depth(data.location) >= MAX_DEPTH:
+            # its children would be too deep for the Tree: show it from higher up
+            self.call_later(self._reroot_expanded, data.location)
+
+    def _depth(self, location: Location) -> int:
+        """The level ``location`` is shown at (1: a top-level row)."""
+        return len(location) - (len(self.base) - 1 if self.base else 0)
+
+    def _reroot_expanded(self, location: Location) -> None:
+        if self._depth(location) < MAX_DEPTH:
+            return  # re-rooted meanwhile
+        self._reroot(location)
+        node = self.reveal(location)
+        if node is not None and node.allow_expand:
+            self.ensure_loaded(node)
+            node.expand()
+
+    def _reroot(self, location: Sequence[PackageId]) -> int:
+        """Re-root the view :data:`REROOT_ABOVE` levels above ``location`` and say so;
+        returns the index of the step of ``location`` that is the top row."""
+        new_base = tuple(location[: max(len(location) - REROOT_ABOVE, 1)])
+        self._set_base(new_base)
+        target = one_line(str(location[-1]), 120)
+        self.app.notify(
+            f"{target} is {len(location):,} levels deep: the tree now starts "
+            f"{len(location) - len(new_base)} levels above it (enter on the first row shows more)",
+            markup=False,
+        )
+        return len(new_base) - 1
 
     def render_label(self, node: Node, base_style: Style, style: Style) -> Text:
         """Leaves get a blank where the ▶/▼ toggle would be, so symbols line up."""
@@ -252,13 +343,16 @@ class DependencyTree(Tree[NodeData], inherit_bindings=False):
     def reveal(self, location: Location, *, select: bool = True) -> Node | None:
         """Expand along ``location`` and put the cursor on its last node.
 
-        A deduped row on the way continues from that package's canonical place.
+        A deduped row on the way continues from that package's canonical place. A
+        location deeper than :data:`MAX_DEPTH` re-roots the view (see the module).
         Returns None if a step is not in the tree (e.g. hidden by the filter).
         """
-        node = self.root
         steps = list(location)
+        if not steps:
+            return None
         hops = 0
-        i = 0
+        i = self._start_for(steps)
+        node = self.root
         while i < len(steps):
             child = self._child_for(node, steps[i])
             if child is None:
@@ -273,7 +367,7 @@ class DependencyTree(Tree[NodeData], inherit_bindings=False):
                 hops += 1
                 steps = [*canon, *steps[i + 1 :]]
                 node = self.root
-                i = 0
+                i = self._start_for(steps)
                 continue
             if not last:
                 self.ensure_loaded(child)
@@ -346,6 +440,9 @@ class DependencyTree(Tree[NodeData], inherit_bindings=False):
             return
         data = node.data
         if data.pid is None:
+            if data.up:
+                self.go_up()
+                return
             if not data.more_from:
                 return
             first = self.load_more(node)

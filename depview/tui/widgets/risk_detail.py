@@ -15,6 +15,7 @@ from rich.text import Text
 
 from depview.metadata import Advisory, PackageMetadata, Unavailable
 from depview.model import PackageId
+from depview.report.limits import elide_path
 from depview.risk.model import Finding, Level, Verdict
 from depview.textsafe import clean, one_line
 from depview.tui.state import Session
@@ -215,11 +216,17 @@ def suggestion_text(session: Session, pid: PackageId) -> Text:
 
 
 def path_text(path: Sequence[PackageId]) -> Text:
+    """``a@1 › b@2 › c@3``; a long path as its first and last packages around ``… N more …``."""
+    head, tail = elide_path(path)
     text = Text(no_wrap=True, overflow="ellipsis")
-    for i, pid in enumerate(path):
+    shown = len(head) + len(tail)
+    for i, pid in enumerate((*head, *tail)):
         if i:
             text.append(" › ", style="dim")
-        text.append(one_line(pid.name, 120), style="bold" if i == len(path) - 1 else "")
+        if tail and i == len(head):
+            text.append(f"… {len(path) - shown:,} more …", style="dim italic")
+            text.append(" › ", style="dim")
+        text.append(one_line(pid.name, 120), style="bold" if i == shown - 1 else "")
         text.append("@" + one_line(pid.version, 60), style="dim")
     return text
 
