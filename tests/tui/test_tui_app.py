@@ -12,7 +12,7 @@ import pytest
 from rich.text import Text
 from textual.binding import Binding
 from textual.command import CommandPalette
-from textual.widgets import Input, OptionList, RadioButton, Static
+from textual.widgets import Button, Input, OptionList, RadioButton, Static
 
 from depview.model import Edge as E
 from depview.model import Package, PackageId, Source, SourceKind, build_graph
@@ -503,56 +503,69 @@ async def test_mouse_click_highlights_then_opens(make: MakeApp) -> None:
 
 
 async def test_triage_create_edit_expire_remove(make: MakeApp, tmp_path: Path) -> None:
+    # Each step waits for its effect (not one fixed pause): under a loaded CI machine a
+    # click or a save can take a few more event-loop turns.
     app = make()
     triage_file = tmp_path / ".depview-triage.toml"
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(app, pilot)
-        tree_of(app).reveal((EVIL,))
+
+    def saved() -> Any:
+        return tomllib.loads(triage_file.read_text(encoding="utf-8"))
+
+    async def open_dialog() -> TriageDialog:
         await pilot.press("t")
+        await wait_until(pilot, lambda: isinstance(scr(app), TriageDialog))
         await pilot.pause()
         dialog = scr(app)
         assert isinstance(dialog, TriageDialog)
-        await pilot.click("#state-accepted")
+        return dialog
+
+    async def choose(dialog: TriageDialog, state: str) -> None:
+        await pilot.click(f"#state-{state}")
+        await wait_until(pilot, lambda: dialog.query_one(f"#state-{state}", RadioButton).value)
+
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        tree_of(app).reveal((EVIL,))
+        dialog = await open_dialog()
+        await choose(dialog, "accepted")
         dialog.query_one("#triage-note", Input).value = "vendor confirmed [red]ok[/red]"
         await pilot.click("#triage-save")
-        await pilot.pause()
-        assert scr(app) is app.main_screen
-        data = tomllib.loads(triage_file.read_text(encoding="utf-8"))
-        assert data["package"] == [
+        await wait_until(pilot, lambda: scr(app) is app.main_screen)
+        assert saved()["package"] == [
             {
                 "purl": "pkg:npm/evil@6.6.6",
                 "state": "accepted",
                 "note": "vendor confirmed [red]ok[/red]",
             }
         ]
-        assert label_of(app, EVIL).endswith("[accepted]")
+        await wait_until(pilot, lambda: label_of(app, EVIL).endswith("[accepted]"))
         # edit: the dialog comes back filled in
-        await pilot.press("t")
-        await pilot.pause()
-        dialog = scr(app)
-        assert isinstance(dialog, TriageDialog)
+        dialog = await open_dialog()
         assert dialog.query_one("#triage-note", Input).value == "vendor confirmed [red]ok[/red]"
         assert dialog.query_one("#state-accepted", RadioButton).value
-        await pilot.click("#state-ignored")
+        await choose(dialog, "ignored")
         dialog.query_one("#triage-expires", Input).value = "not a date"
         await pilot.click("#triage-save")
-        await pilot.pause()
+        await wait_until(
+            pilot, lambda: "not a date" in str(dialog.query_one("#triage-error", Static).render())
+        )
         assert scr(app) is dialog  # bad date: stays, says why
-        assert "not a date" in str(dialog.query_one("#triage-error", Static).render())
         dialog.query_one("#triage-expires", Input).value = "2026-01-01"  # before as-of
+        # a Button ignores clicks while it still shows its last press (0.2 s)
+        save = dialog.query_one("#triage-save", Button)
+        await wait_until(pilot, lambda: not save.has_class("-active"))
         await pilot.click("#triage-save")
-        await pilot.pause()
-        data = tomllib.loads(triage_file.read_text(encoding="utf-8"))
+        await wait_until(pilot, lambda: scr(app) is app.main_screen)
+        data = saved()
         assert data["package"][0]["state"] == "ignored"
         assert data["package"][0]["expires"] == "2026-01-01T00:00:00Z"
-        assert label_of(app, EVIL).endswith("[ignored, expired]")
+        await wait_until(pilot, lambda: label_of(app, EVIL).endswith("[ignored, expired]"))
         # remove
-        await pilot.press("t")
-        await pilot.pause()
+        await open_dialog()
         await pilot.click("#triage-remove")
-        await pilot.pause()
-        assert "package" not in tomllib.loads(triage_file.read_text(encoding="utf-8"))
-        assert "[" not in label_of(app, EVIL)
+        await wait_until(pilot, lambda: scr(app) is app.main_screen)
+        assert "package" not in saved()
+        await wait_until(pilot, lambda: "[" not in label_of(app, EVIL))
         # escape cancels without writing
         before = triage_file.read_text(encoding="utf-8")
         await pilot.press("t", "escape")
