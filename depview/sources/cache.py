@@ -47,6 +47,7 @@ TTL_DEFAULT = 24 * 60 * 60.0
 TTL_NOT_FOUND = 10 * 60.0
 SIZE_LIMIT = 2 * 1024**3
 FLUSH_EVERY = 256
+SMALL_ENTRY = 512  # bytes: smaller entries are stored uncompressed
 
 
 def default_cache_dir() -> Path:
@@ -78,16 +79,18 @@ class CacheEntry:
 
     def encode(self) -> bytes:
         # Header (JSON, one line) + newline + payload: the payload is parsed once, by its reader.
+        # zlib-compressed, except small entries (an OSV answer): starting a deflate stream
+        # costs more than such an entry saves. A JSON header starts with "{", zlib with 0x78.
         header = {"at": self.stored_at, "ttl": self.ttl, "val": self.validators, "x": self.extra}
-        text = json.dumps(header, separators=(",", ":")) + "\n" + self.payload
-        return zlib.compress(text.encode("utf-8"), 6)
+        data = (json.dumps(header, separators=(",", ":")) + "\n" + self.payload).encode("utf-8")
+        return data if len(data) < SMALL_ENTRY else zlib.compress(data, 6)
 
     @classmethod
     def decode(cls, blob: Any) -> CacheEntry:
         if not isinstance(blob, bytes):
             raise ValueError("not a cache blob")
         try:
-            text = zlib.decompress(blob).decode("utf-8")
+            text = (blob if blob[:1] == b"{" else zlib.decompress(blob)).decode("utf-8")
             head, sep, payload = text.partition("\n")
             header = json.loads(head)
         except (zlib.error, ValueError, UnicodeDecodeError) as exc:

@@ -118,9 +118,13 @@ def _deprecated(value: Any) -> str | None:
 
 
 def _version_info(
-    version: str, manifest: Mapping[str, Any], published: datetime | None
+    version: str,
+    manifest: Mapping[str, Any],
+    published: datetime | None,
+    people: dict[Any, tuple[Person, ...]],
 ) -> VersionInfo:
-    user = manifest.get("_npmUser")
+    get = manifest.get
+    user = get("_npmUser")
     publisher = parse_person(user)
     trusted: str | None = None
     if isinstance(user, MAPS):
@@ -129,21 +133,43 @@ def _version_info(
             trusted = get_str(tp, "id", 64) or "unknown"
     dist = get_map(manifest, "dist")
     attestations = get_map(dist, "attestations")
+    scripts = get("scripts")
     return VersionInfo(
         version=version,
         published=published,
         publisher=publisher,
         trusted_publisher=trusted,
         provenance=bool(attestations.get("provenance")),
-        maintainers=_people(manifest.get("maintainers")),
-        install_scripts=_install_scripts(manifest),
-        dependencies=str_map(manifest.get("dependencies")),
-        optional_dependencies=str_map(manifest.get("optionalDependencies")),
+        maintainers=_shared_people(get("maintainers"), people),
+        install_scripts=(
+            _install_scripts(manifest)
+            if scripts or "gypfile" in manifest or "hasInstallScript" in manifest
+            else {}
+        ),
+        dependencies=str_map(get("dependencies")),
+        optional_dependencies=str_map(get("optionalDependencies")),
         integrity=_integrity(dist),
         tarball=_tarball(dist, get_str(manifest, "name", 256) or "", version),
-        deprecated=_deprecated(manifest.get("deprecated")),
+        deprecated=_deprecated(get("deprecated")),
         git_head=get_str(manifest, "gitHead", 128),
     )
+
+
+def _shared_people(value: Any, seen: dict[Any, tuple[Person, ...]]) -> tuple[Person, ...]:
+    """:func:`_people`, parsed once per distinct list in a packument (the maintainers list
+    is usually the same in every version)."""
+    if not isinstance(value, list) or len(value) > 64:
+        return _people(value)
+    try:
+        key = tuple(
+            (item.get("name"), item.get("email")) if type(item) is dict else item for item in value
+        )
+        found = seen.get(key)
+    except TypeError:  # an unhashable item (a list, say): no sharing
+        return _people(value)
+    if found is None:
+        found = seen[key] = _people(value)
+    return found
 
 
 def _tarball(dist: Mapping[str, Any], name: str, version: str) -> str | None:
@@ -197,6 +223,7 @@ def normalize_packument(
     times = get_map(doc, "time")
     manifests = get_map(doc, "versions")
     versions: dict[str, VersionInfo] = {}
+    people: dict[Any, tuple[Person, ...]] = {}
     for version, manifest in manifests.items():
         if len(versions) >= MAX_VERSIONS:
             break
@@ -204,7 +231,7 @@ def normalize_packument(
             continue
         if not isinstance(manifest, MAPS):
             continue
-        versions[version] = _version_info(version, manifest, parse_time(times.get(version)))
+        versions[version] = _version_info(version, manifest, parse_time(times.get(version)), people)
     # Unpublished versions leave `versions` but stay in `time`.
     gone = [k for k in times if k not in _TIME_KEYS]
     gone += _unpublished_versions(times)

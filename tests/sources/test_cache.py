@@ -159,3 +159,13 @@ async def test_records_are_not_served_from_cache_when_recording(
     assert (
         record / "pypi-provenance" / "tinylib" / "1.1.0" / "tinylib-1.1.0-py3-none-any.whl.json"
     ).is_file()
+
+
+@pytest.mark.parametrize("payload", ["", "x" * 5_000])
+def test_entries_round_trip_small_uncompressed_and_large_compressed(payload: str) -> None:
+    entry = CacheEntry(payload, 12.5, 60.0, {"u": ["e", None]}, {"ids": [["GHSA-1", None]]})
+    blob = entry.encode()
+    assert blob.startswith(b"{") == (len(payload) < cache_module.SMALL_ENTRY)
+    assert CacheEntry.decode(blob) == entry
+    with pytest.raises(ValueError):
+        CacheEntry.decode(blob[: len(blob) // 2])
