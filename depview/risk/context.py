@@ -1,10 +1,11 @@
 """What a signal sees: the locked package, its registry history as of an instant, and settings.
 
-:class:`History` is built once per package name (it is shared by every locked
-version of that name) and answers the questions every history-based signal
-asks: which releases came before this one, which of them is "the version
-before it", since when an account was listed or publishing, which e-mails it
-used. :class:`PackageContext` bundles one locked package with its history.
+:class:`History` answers the questions every history-based signal asks about
+one package name: which releases came before this one, which of them is "the
+version before it", since when an account was listed or publishing, which
+e-mails it used. It computes each answer on first need (most packages only
+need the version before theirs), so it is cheap to make one per judged
+package. :class:`PackageContext` bundles one locked package with its history.
 
 "The version before it" (the contract): the highest version published earlier
 than this one, in the same release line (:func:`depview.versions.release_line`)
@@ -17,12 +18,11 @@ baseline for a stable version, and unpublished versions are never one.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from depview.config import Settings
 from depview.metadata import Advisory, PackageMetadata, Person, Unavailable, VersionInfo
@@ -84,21 +84,52 @@ def person_key(person: Person) -> str:
     return key
 
 
+_EMAILS: dict[str, str | None] = {}
+
+
 def email_of(person: Person | None) -> str | None:
+    """The person's e-mail, stripped and lower-cased (None when empty); memoised by the raw text."""
     if person is None or not person.email:
         return None
-    e = person.email.strip().lower()
-    return e or None
+    raw = person.email
+    try:
+        return _EMAILS[raw]
+    except KeyError:
+        pass
+    if len(_EMAILS) > 65536:
+        _EMAILS.clear()
+    e = _EMAILS[raw] = raw.strip().lower() or None
+    return e
 
 
-@lru_cache(maxsize=131072)
-def _facts(ecosystem: str, version: str) -> tuple[Any, str | None, bool]:
-    """(sort key, release line, prerelease?) of a version, computed once."""
-    return (
-        version_key(ecosystem, version),
-        release_line(ecosystem, version),
-        is_prerelease(ecosystem, version),
-    )
+#: (sort key, release line, prerelease?) of a version.
+Facts = tuple[Any, str | None, bool]
+
+#: Per ecosystem: version text -> its facts, parsed once per process (cleared when full).
+_FACTS: dict[str, dict[str, Facts]] = {}
+_FACTS_MAX = 131072
+
+
+def _facts_table(ecosystem: str) -> dict[str, Facts]:
+    table = _FACTS.get(ecosystem)
+    if table is None:
+        table = _FACTS[ecosystem] = {}
+    return table
+
+
+def _facts(ecosystem: str, version: str) -> Facts:
+    """(sort key, release line, prerelease?) of a version, computed once per process."""
+    table = _facts_table(ecosystem)
+    found = table.get(version)
+    if found is None:
+        if len(table) >= _FACTS_MAX:
+            table.clear()
+        found = table[version] = (
+            version_key(ecosystem, version),
+            release_line(ecosystem, version),
+            is_prerelease(ecosystem, version),
+        )
+    return found
 
 
 _BY_TIME = attrgetter("published")
@@ -109,73 +140,132 @@ def _time_or_min(info: VersionInfo) -> datetime:
     return info.published
 
 
-class History:
-    """One package's releases as of an instant, ordered by publish time. Built once, read often."""
+def _beats(key: Any, time: datetime, best_key: Any, best_time: datetime) -> bool:
+    """Does a candidate met earlier in registry order beat the best one of its tier so far?
 
-    __slots__ = (
-        "_accounts",
-        "any_attested",
-        "_keys",
-        "_lines",
-        "_pre",
-        "_times",
-        "ecosystem",
-        "first_release",
-        "metadata",
-        "ordered",
-        "untimed",
-    )
+    The higher version wins; an unparseable one only against another; equal
+    versions go to the later publish time (at the same time, the best one so
+    far comes later in registry order and stays)."""
+    if key is None:
+        return best_key is None and time > best_time
+    return best_key is None or key > best_key or (key == best_key and time > best_time)
+
+
+def _backwards(versions: Mapping[str, VersionInfo]) -> Iterable[VersionInfo]:
+    """``versions.values()`` from the last entry to the first."""
+    if isinstance(versions, dict):
+        return reversed(versions.values())
+    return reversed(list(versions.values()))
+
+
+class _Order:
+    """:attr:`History.ordered` with its parallel lists (publish times, version facts)."""
+
+    __slots__ = ("keys", "lines", "ordered", "pre", "times", "untimed")
 
     def __init__(self, metadata: PackageMetadata) -> None:
-        self.metadata = metadata
-        eco = self.ecosystem = metadata.ecosystem
-        pypi = eco == "pypi"
+        pypi = metadata.ecosystem == "pypi"
         timed: list[VersionInfo] = []
         untimed: list[VersionInfo] = []
-        earliest: datetime | None = None  # unpublished versions count for the package's age
         for v in metadata.versions.values():
             if v.unpublished or (pypi and not v.files):
-                if v.published is not None and (earliest is None or v.published < earliest):
-                    earliest = v.published
-            elif v.published is None:
+                continue
+            if v.published is None:
                 untimed.append(v)
             else:
                 timed.append(v)
         timed.sort(key=_BY_TIME)
-        #: Published (not unpublished) releases with a time, oldest first.
+        eco = metadata.ecosystem
+        get = _facts_table(eco).get
+        facts = [get(v.version) or _facts(eco, v.version) for v in timed]
         self.ordered: tuple[VersionInfo, ...] = tuple(timed)
-        self._times: list[datetime] = [v.published for v in timed]  # type: ignore[misc]
-        facts = [_facts(eco, v.version) for v in timed]
-        self._keys: list[Any] = [f[0] for f in facts]
-        self._lines: list[str | None] = [f[1] for f in facts]
-        self._pre: list[bool] = [f[2] for f in facts]
-        #: Releases with no publish time (ordered by version only).
         self.untimed: tuple[VersionInfo, ...] = tuple(untimed)
-        if self._times and (earliest is None or self._times[0] < earliest):
-            earliest = self._times[0]
-        #: The package's first release (unpublished ones included), else its creation time.
-        self.first_release: datetime | None = earliest or metadata.created
-        #: Does any release carry provenance or a trusted publisher?
-        self.any_attested = False
-        for v in timed:
-            if v.provenance or v.trusted_publisher:
-                self.any_attested = True
-                break
-        self._accounts: dict[str, _Account] | None = None
+        self.times: list[datetime] = [_time_or_min(v) for v in timed]
+        self.keys: list[Any] = [f[0] for f in facts]
+        self.lines: list[str | None] = [f[1] for f in facts]
+        self.pre: list[bool] = [f[2] for f in facts]
+
+
+class History:
+    """One package's releases as of an instant.
+
+    Everything is computed on first need and kept: most packages only ask for
+    the version before the locked one (:meth:`baseline`, one pass over the
+    releases) and the first release; the time-ordered list (:attr:`ordered`)
+    and an account's record are built only for the signals that read them.
+    """
+
+    __slots__ = ("_accounts", "_attested", "_first", "_order", "ecosystem", "metadata")
+
+    def __init__(self, metadata: PackageMetadata) -> None:
+        self.metadata = metadata
+        self.ecosystem = metadata.ecosystem
+        self._first: tuple[datetime | None] | None = None
+        self._attested: bool | None = None
+        self._order: _Order | None = None
+        self._accounts: dict[str, _Account | None] | None = None
+
+    # -- lazily computed facts ----------------------------------------------
+    def _sorted(self) -> _Order:
+        order = self._order
+        if order is None:
+            order = self._order = _Order(self.metadata)
+        return order
+
+    @property
+    def ordered(self) -> tuple[VersionInfo, ...]:
+        """Published (not unpublished) releases with a time, oldest first."""
+        return self._sorted().ordered
+
+    @property
+    def untimed(self) -> tuple[VersionInfo, ...]:
+        """Releases with no publish time (ordered by version only)."""
+        return self._sorted().untimed
+
+    @property
+    def first_release(self) -> datetime | None:
+        """The package's first release (unpublished ones included), else its creation time."""
+        first = self._first
+        if first is None:
+            times = [
+                v.published for v in self.metadata.versions.values() if v.published is not None
+            ]
+            first = self._first = (min(times) if times else self.metadata.created,)
+        return first[0]
+
+    @property
+    def any_attested(self) -> bool:
+        """Does any release carry provenance or a trusted publisher?"""
+        found = self._attested
+        if found is None:
+            pypi = self.ecosystem == "pypi"
+            found = False
+            for v in self.metadata.versions.values():
+                if (
+                    (v.provenance or v.trusted_publisher)
+                    and v.published is not None
+                    and not v.unpublished
+                    and not (pypi and not v.files)
+                ):
+                    found = True
+                    break
+            self._attested = found
+        return found
 
     # -- ordering -----------------------------------------------------------
     def before(self, info: VersionInfo) -> tuple[VersionInfo, ...]:
         """Releases published strictly earlier than ``info`` (oldest first)."""
+        order = self._sorted()
         if info.published is None:
             key = version_key(self.ecosystem, info.version)
             if key is None:
                 return ()
             return tuple(
                 v
-                for v, k in zip(self.ordered, self._keys, strict=True)
+                for v, k in zip(order.ordered, order.keys, strict=True)
                 if k is not None and k < key
             )
-        return self.ordered[: bisect_left(self._times, info.published)]
+        return order.ordered[: bisect_left(order.times, info.published)]
 
     def previous_release(self, info: VersionInfo) -> VersionInfo | None:
         """The release published last before ``info`` (any line): for dormancy."""
@@ -189,29 +279,83 @@ class History:
             eco = self.ecosystem
             return tuple(v for v in self.before(info) if release_line(eco, v.version) == line)
         end = self._end(info)
-        return tuple(self.ordered[i] for i in range(end) if self._lines[i] == line)
+        order = self._sorted()
+        ordered, lines = order.ordered, order.lines
+        return tuple(ordered[i] for i in range(end) if lines[i] == line)
 
     def _end(self, info: VersionInfo) -> int:
         """How many of :attr:`ordered` were published before ``info``."""
+        order = self._sorted()
         if info.published is None:
             key = version_key(self.ecosystem, info.version)
             if key is None:
                 return 0
             # Untimed: every timed release of a lower version counts as before it.
             return max(
-                (i + 1 for i, k in enumerate(self._keys) if k is not None and k < key), default=0
+                (i + 1 for i, k in enumerate(order.keys) if k is not None and k < key), default=0
             )
-        return bisect_left(self._times, info.published)
+        return bisect_left(order.times, info.published)
 
     def baseline(self, info: VersionInfo) -> VersionInfo | None:
-        """The version before ``info`` (see the module docstring)."""
+        """The version before ``info`` (see the module docstring).
+
+        Candidates are the live releases published before ``info``. The best one
+        per tier: (same line, lower) > (same line) > (lower) > (any); within a tier
+        the highest version, ties to the one published last (as in :attr:`ordered`:
+        by time, then registry order); unparseable versions only when nothing else.
+
+        One pass, newest entries of the registry's record first (where the version
+        before it usually is): a tier is not tracked once a better one has a
+        candidate.
+        """
+        t = info.published
+        if t is None:
+            return self._baseline_untimed(info)
+        eco = self.ecosystem
+        pypi = eco == "pypi"
+        get = _facts_table(eco).get
+        own, line, pre_self = get(info.version) or _facts(eco, info.version)
+        stable = not pre_self
+        b0 = b1 = b2 = b3 = None
+        k0 = k1 = k2 = k3 = None
+        t0 = t1 = t2 = t3 = t
+        # Backwards through the registry's order: of two candidates with the same
+        # version and time, the one met first is the later one in `ordered`.
+        for v in _backwards(self.metadata.versions):
+            p = v.published
+            if p is None or p >= t or v.unpublished or (pypi and not v.files):
+                continue
+            k, v_line, v_pre = get(v.version) or _facts(eco, v.version)
+            if stable and v_pre:
+                continue
+            if v_line == line:
+                if own is not None and k is not None and k < own:
+                    if b0 is None or (k >= k0 and (k != k0 or p > t0)):
+                        b0, k0, t0 = v, k, p
+                elif b0 is None and (b1 is None or _beats(k, p, k1, t1)):
+                    b1, k1, t1 = v, k, p
+            elif b0 is not None or b1 is not None:
+                continue
+            elif own is not None and k is not None and k < own:
+                if b2 is None or (k >= k2 and (k != k2 or p > t2)):
+                    b2, k2, t2 = v, k, p
+            elif b2 is None and (b3 is None or _beats(k, p, k3, t3)):
+                b3, k3, t3 = v, k, p
+        if b0 is not None:
+            return b0
+        if b1 is not None:
+            return b1
+        return b2 if b2 is not None else b3
+
+    def _baseline_untimed(self, info: VersionInfo) -> VersionInfo | None:
+        """:meth:`baseline` of a release with no publish time (a newest-first scan of :attr:`ordered`)."""
         end = self._end(info)
         if end == 0:
             return None
         own, line, pre_self = _facts(self.ecosystem, info.version)
         stable = not pre_self
-        keys, lines, pre = self._keys, self._lines, self._pre
-        # Best candidate per tier: (same line, lower) > (same line) > (lower) > (any).
+        order = self._sorted()
+        keys, lines, pre = order.keys, order.lines, order.pre
         best: list[int | None] = [None, None, None, None]
         for i in range(end - 1, -1, -1):  # newest first: ties go to the latest published
             if stable and pre[i]:
@@ -224,59 +368,77 @@ class History:
                 best[tier] = i
         for j in best:
             if j is not None:
-                return self.ordered[j]
+                return order.ordered[j]
         return None
 
     def get(self, version: str) -> VersionInfo | None:
         return self.metadata.versions.get(version)
 
     # -- accounts -----------------------------------------------------------
-    def _index(self) -> dict[str, _Account]:
-        if self._accounts is None:
-            acc: dict[str, _Account] = {}
-
-            def ident(p: Person) -> tuple[str, str | None]:
-                e = p.email.strip().lower() if p.email else None
-                return (p.name or p.email or "").strip().lower(), e or None
-
-            for v in self.ordered:
+    def _account(self, account: str) -> _Account | None:
+        """What :attr:`ordered` shows of ``account`` (None: it appears in no release)."""
+        accounts = self._accounts
+        if accounts is None:
+            accounts = self._accounts = {}
+        elif account in accounts:
+            return accounts[account]
+        found: _Account | None = None
+        if account:
+            keys = _KEYS.get
+            for v in self._sorted().ordered:
                 t = _time_or_min(v)
-                if v.publisher is not None:
-                    key, email = ident(v.publisher)
-                    if key:
-                        a = acc.get(key) or acc.setdefault(key, _Account())
-                        if a.first_published is None:
-                            a.first_published = t
-                        a.published_count_times.append(t)
-                        if email:
-                            a.emails.append((t, email, v.version, "publisher"))
-                for m in v.maintainers:
-                    key, email = ident(m)
-                    if not key:
-                        continue
-                    a = acc.get(key) or acc.setdefault(key, _Account())
-                    if a.first_listed is None:
-                        a.first_listed = t
+                p = v.publisher
+                if p is not None and (keys(p.name or p.email or "") or person_key(p)) == account:
+                    if found is None:
+                        found = _Account()
+                    if found.first_published is None:
+                        found.first_published = t
+                    found.published_count_times.append(t)
+                    email = email_of(p)
                     if email:
-                        a.emails.append((t, email, v.version, "maintainer"))
-            self._accounts = acc
-        return self._accounts
+                        found.emails.append((t, email, v.version, "publisher"))
+                for m in v.maintainers:
+                    if (keys(m.name or m.email or "") or person_key(m)) != account:
+                        continue
+                    if found is None:
+                        found = _Account()
+                    if found.first_listed is None:
+                        found.first_listed = t
+                    email = email_of(m)
+                    if email:
+                        found.emails.append((t, email, v.version, "maintainer"))
+        accounts[account] = found
+        return found
 
     def known_account(self, account: str, email: str | None, info: VersionInfo) -> bool:
         """Did ``account`` publish a release before ``info``, and (when ``email`` is given)
-        show that e-mail in one? A quick newest-first scan for the common case."""
+        show that e-mail in one? One pass over the releases published before it."""
+        t = info.published
+        if t is None:  # untimed: every release up to the last one of a lower version
+            candidates: Iterable[VersionInfo] = self._sorted().ordered[: self._end(info)]
+        else:
+            candidates = self.metadata.versions.values()
+        pypi = self.ecosystem == "pypi"
+        keys = _KEYS.get
         published = False
         email_seen = email is None
-        for i in range(self._end(info) - 1, -1, -1):
-            v = self.ordered[i]
+        for v in candidates:
+            if t is not None and (
+                v.published is None
+                or not v.published < t
+                or v.unpublished
+                or (pypi and not v.files)
+            ):
+                continue
             p = v.publisher
-            if p is not None and person_key(p) == account:
+            if p is not None and (keys(p.name or p.email or "") or person_key(p)) == account:
                 published = True
                 if not email_seen and email_of(p) == email:
                     email_seen = True
             if not email_seen:
                 for m in v.maintainers:
-                    if person_key(m) == account and email_of(m) == email:
+                    key = keys(m.name or m.email or "") or person_key(m)
+                    if key == account and email_of(m) == email:
                         email_seen = True
                         break
             if published and email_seen:
@@ -285,24 +447,45 @@ class History:
 
     def published_before(self, account: str, instant: datetime) -> int:
         """How many releases ``account`` published before ``instant``."""
-        a = self._index().get(account)
+        a = self._account(account)
         if a is None:
             return 0
         return bisect_left(a.published_count_times, instant)
 
     def first_listed(self, account: str) -> datetime | None:
-        """The publish time of the first release listing ``account`` as a maintainer."""
-        a = self._index().get(account)
-        if a is None:
-            return None
-        times = [t for t in (a.first_listed, a.first_published) if t is not None]
-        return min(times) if times else None
+        """The publish time of the first release listing ``account`` as a maintainer
+        (or published by it)."""
+        return self.first_seen((account,)).get(account)
+
+    def first_seen(self, accounts: Iterable[str]) -> dict[str, datetime]:
+        """The publish time of the first release naming each account (as maintainer or
+        publisher); an account no release names is left out. One pass, stopping early."""
+        missing = {a for a in accounts if a}
+        out: dict[str, datetime] = {}
+        if not missing:
+            return out
+        keys = _KEYS.get
+        for v in self._sorted().ordered:
+            p = v.publisher
+            if p is not None:
+                key = keys(p.name or p.email or "") or person_key(p)
+                if key in missing:
+                    out[key] = _time_or_min(v)
+                    missing.discard(key)
+            for m in v.maintainers:
+                key = keys(m.name or m.email or "") or person_key(m)
+                if key in missing:
+                    out[key] = _time_or_min(v)
+                    missing.discard(key)
+            if not missing:
+                break
+        return out
 
     def emails_before(
         self, account: str, instant: datetime
     ) -> list[tuple[datetime, str, str, str]]:
         """(time, e-mail, version, role) of ``account`` in releases published before ``instant``."""
-        a = self._index().get(account)
+        a = self._account(account)
         if a is None:
             return []
         return [e for e in a.emails if e[0] < instant]
@@ -316,12 +499,14 @@ class _Account:
     emails: list[tuple[datetime, str, str, str]] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
-class PackageContext:
-    """Everything one signal may look at for one locked package. Pure data.
+class PackageContext(NamedTuple):
+    """Everything one signal may look at for one locked package. Pure, immutable data.
 
     Build it with :meth:`build`, which also finds the locked version's record
-    (``info``) and the version before it (``baseline``).
+    (``info``) and the version before it (``baseline``). A named tuple rather
+    than a frozen dataclass: one is made per locked package and per suggestion
+    candidate, and a frozen dataclass's ``__init__`` (an ``object.__setattr__``
+    call per field) costs about four times as much.
     """
 
     package: Package

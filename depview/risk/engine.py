@@ -1,26 +1,29 @@
 """The risk engine: judge every locked package from its registry history. Pure, sync, fast.
 
 ``judge_all`` is the entry point for a whole lockfile: it cuts each package's
-metadata to the as-of instant once, builds each name's :class:`History` once,
-runs every signal on every locked package (project and workspace nodes are
-never judged), applies the policy, scores, and suggests a version to pin for
-every package at high or above.
+metadata to the as-of instant (once per name, and only when the record
+changed after it), reads each locked package's :class:`History` (computed
+lazily: most packages need only the version before theirs), runs the signals
+that can fire on it (project and workspace nodes are never judged), applies
+the policy, scores, and suggests a version to pin for every package at high
+or above.
 """
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NamedTuple
 
 from depview.config import Settings
-from depview.metadata import Advisory, PackageMetadata, Unavailable
+from depview.metadata import Advisory, PackageMetadata, Unavailable, VersionInfo
 from depview.model import DependencyGraph, Package, PackageId, SourceKind, normalize_name
 from depview.risk.context import History, MetadataLookup, PackageContext, RiskSettings
 from depview.risk.model import KINDS, Finding, Level, Suggestion, Verdict
 from depview.risk.policy import combine
 from depview.risk.scoring import score
-from depview.risk.signals import SIGNALS
+from depview.risk.signals import run_all
 from depview.risk.suggest import dependents_specs, suggest_version
 from depview.risk.text import safe
 
@@ -48,10 +51,11 @@ def _sort(findings: Iterable[Finding]) -> tuple[Finding, ...]:
 
 def evaluate(ctx: PackageContext) -> tuple[tuple[Finding, ...], Level, tuple[str, ...]]:
     """Every signal on one context: (findings, level after policy, combination sentences)."""
-    findings: list[Finding] = []
-    extend = findings.extend
-    for signal in _FUNCTIONS:
-        extend(signal(ctx))
+    return _judged(run_all(ctx))
+
+
+def _judged(findings: list[Finding]) -> tuple[tuple[Finding, ...], Level, tuple[str, ...]]:
+    """(findings in report order, level after policy, combination sentences)."""
     if not findings:
         return (), Level.NONE, ()
     ordered = _sort(findings) if len(findings) > 1 else (findings[0],)
@@ -59,56 +63,61 @@ def evaluate(ctx: PackageContext) -> tuple[tuple[Finding, ...], Level, tuple[str
     return ordered, level, tuple(c.reason for c in combos)
 
 
-_FUNCTIONS = tuple(fn for _kind, fn in SIGNALS)
-
-
 def _resolve(settings: Settings | RiskSettings) -> RiskSettings:
     return settings if isinstance(settings, RiskSettings) else RiskSettings.from_settings(settings)
 
 
-@dataclass(slots=True)
-class _Entry:
-    full: Metadata | None
-    cut: Metadata | None
-    history: History | None
+class _Entry(NamedTuple):
+    full: Metadata | None  # as fetched
+    cut: Metadata | None  # cut to as-of
+    history: History | None  # of ``cut`` (set exactly when it is a PackageMetadata)
+
+
+def _cut(
+    cuts: dict[tuple[str, str], PackageMetadata],
+    source: Mapping[tuple[str, str], Metadata],
+    as_of: datetime,
+    ecosystem: str,
+    name: str,
+) -> tuple[Metadata | None, Metadata | None]:
+    """``name``'s record (as fetched, cut to ``as_of``); a record that changed after ``as_of``
+    is cut once and kept in ``cuts``."""
+    key = (ecosystem, normalize_name(ecosystem, name) if ecosystem == "pypi" else name)
+    raw = source.get(key)
+    if raw is None and key[1] != name:
+        raw = source.get((ecosystem, name))
+    if not isinstance(raw, PackageMetadata) or (raw.modified is not None and raw.modified <= as_of):
+        return raw, raw  # nothing to cut if unchanged since
+    cut = cuts.get(key)
+    if cut is None:
+        cut = cuts[key] = raw.as_of(as_of)
+    return raw, cut
 
 
 @dataclass(slots=True)
 class Catalog:
-    """Every package's metadata cut to as-of, with one :class:`History` per name (built lazily)."""
+    """Every package's metadata cut to as-of (each record once, when it changed after it).
+
+    Histories are not kept: one is made per judged package (it computes only
+    what its signals ask for), so a judged lockfile leaves nothing long-lived
+    behind but its verdicts. The look-up functions it hands out share its cuts
+    but not the catalog itself (no reference cycle).
+    """
 
     settings: RiskSettings
     source: Mapping[tuple[str, str], Metadata]
-    _entries: dict[tuple[str, str], _Entry] = field(default_factory=dict)
+    _cuts: dict[tuple[str, str], PackageMetadata] = field(default_factory=dict)
     _lookups: dict[str, MetadataLookup] = field(default_factory=dict)
 
     def entry(self, ecosystem: str, name: str) -> _Entry:
-        found = self._entries.get((ecosystem, name))
-        if found is not None:
-            return found
-        key = (ecosystem, normalize_name(ecosystem, name))
-        found = self._entries.get(key)
-        if found is None:
-            raw = self.source.get(key)
-            if raw is None and key[1] != name:
-                raw = self.source.get((ecosystem, name))
-            cut: Metadata | None = raw
-            history: History | None = None
-            if isinstance(raw, PackageMetadata):
-                if raw.modified is None or raw.modified > self.settings.as_of:
-                    cut = raw.as_of(self.settings.as_of)  # nothing to cut if unchanged since
-                assert isinstance(cut, PackageMetadata)
-                history = History(cut)
-            found = _Entry(raw, cut, history)
-            self._entries[key] = found
-        self._entries[(ecosystem, name)] = found
-        return found
+        full, cut = _cut(self._cuts, self.source, self.settings.as_of, ecosystem, name)
+        return _Entry(full, cut, History(cut) if isinstance(cut, PackageMetadata) else None)
 
     def full(self, ecosystem: str, name: str) -> Metadata | None:
-        return self.entry(ecosystem, name).full
+        return _cut(self._cuts, self.source, self.settings.as_of, ecosystem, name)[0]
 
     def get(self, ecosystem: str, name: str) -> Metadata | None:
-        return self.entry(ecosystem, name).cut
+        return _cut(self._cuts, self.source, self.settings.as_of, ecosystem, name)[1]
 
     def history(self, ecosystem: str, name: str) -> History | None:
         return self.entry(ecosystem, name).history
@@ -116,9 +125,10 @@ class Catalog:
     def lookup(self, ecosystem: str) -> MetadataLookup:
         found = self._lookups.get(ecosystem)
         if found is None:
+            cuts, source, as_of = self._cuts, self.source, self.settings.as_of
 
             def find(name: str) -> PackageMetadata | Unavailable | None:
-                return self.entry(ecosystem, name).cut
+                return _cut(cuts, source, as_of, ecosystem, name)[1]
 
             found = self._lookups[ecosystem] = find
         return found
@@ -128,58 +138,75 @@ def _context(
     pkg: Package,
     catalog: Catalog,
     advisories: tuple[Advisory, ...] | Unavailable,
-    *,
     lockfile_has_hashes: bool,
 ) -> PackageContext:
-    eco = pkg.id.ecosystem
+    """What :meth:`PackageContext.build` makes, from the catalog's cut records (the hot path)."""
+    pid = pkg.id
+    eco = pid.ecosystem
+    settings = catalog.settings
     if pkg.source.kind is not SourceKind.REGISTRY:
         return PackageContext.build(
-            pkg, None, advisories, catalog.settings, lockfile_has_hashes=lockfile_has_hashes
+            pkg, None, advisories, settings, lockfile_has_hashes=lockfile_has_hashes
         )
-    entry = catalog.entry(eco, pkg.name)
-    meta = entry.cut
-    if meta is None:
+    full, meta = _cut(catalog._cuts, catalog.source, settings.as_of, eco, pid.name)
+    history: History | None = None
+    info: VersionInfo | None = None
+    live: VersionInfo | None = None
+    baseline: VersionInfo | None = None
+    if isinstance(meta, PackageMetadata):
+        history = History(meta)
+        info = meta.versions.get(pid.version)
+        # Live: still served (not unpublished; a PyPI release with files), as in ``is_live``.
+        if info is not None and not info.unpublished and (eco != "pypi" or info.files):
+            live = info
+            baseline = history.baseline(info)
+    elif meta is None:
         meta = Unavailable(eco, "no registry data was fetched for this package")
-    return PackageContext.build(
+    return PackageContext(
         pkg,
         meta,
         advisories,
-        catalog.settings,
-        lookup=catalog.lookup(eco),
-        history=entry.history,
-        full=entry.full if isinstance(entry.full, PackageMetadata) else None,
-        lockfile_has_hashes=lockfile_has_hashes,
+        settings,
+        catalog.lookup(eco),
+        history,
+        info,
+        baseline,
+        live,
+        full if isinstance(full, PackageMetadata) else None,
+        lockfile_has_hashes,
     )
 
 
 def _verdict(
     ctx: PackageContext,
-    *,
     graph: DependencyGraph | None = None,
     suggest: bool = True,
 ) -> Verdict:
-    findings, level, combos = evaluate(ctx)
     info = ctx.info
+    publisher: str | None = None
+    if info is not None and info.publisher is not None:
+        publisher = safe(info.publisher.name or info.publisher.email or "", 120) or None
+    unknown = ctx.package.source.kind is SourceKind.REGISTRY and not isinstance(
+        ctx.metadata, PackageMetadata
+    )
+    found = run_all(ctx)
+    if not found:  # the usual case (positional: a frozen dataclass's keywords cost more)
+        published = info.published if info is not None else None
+        return Verdict(ctx.package.id, Level.NONE, 0, (), None, published, publisher, unknown, ())
+    findings, level, combos = _judged(found)
     suggestion: Suggestion | None = None
     if suggest and level >= SUGGEST_AT:
         specs = dependents_specs(graph, ctx.package.id) if graph is not None else []
         suggestion = suggest_version(ctx, specs, evaluate_level)
-    unknown = (
-        ctx.package.source.kind is SourceKind.REGISTRY
-        and not isinstance(ctx.metadata, PackageMetadata)
-    ) or any(f.kind == "metadata-unavailable" for f in findings)
-    publisher: str | None = None
-    if info is not None and info.publisher is not None:
-        publisher = safe(info.publisher.name or info.publisher.email or "", 120) or None
     return Verdict(
         id=ctx.package.id,
         level=level,
-        score=score(level, findings, len(combos)) if findings else 0,
+        score=score(level, findings, len(combos)),
         findings=findings,
         suggestion=suggestion,
         published=info.published if info is not None else None,
         publisher=publisher,
-        unknown=unknown,
+        unknown=unknown or any(f.kind == "metadata-unavailable" for f in findings),
         combined=combos,
     )
 
@@ -207,8 +234,8 @@ def judge_package(
     if metadata is not None:
         source[(pkg.id.ecosystem, pkg.id.name)] = metadata
     catalog = Catalog(rs, source)
-    ctx = _context(pkg, catalog, advisories, lockfile_has_hashes=lockfile_has_hashes)
-    return _verdict(ctx, graph=graph, suggest=suggest)
+    ctx = _context(pkg, catalog, advisories, lockfile_has_hashes)
+    return _verdict(ctx, graph, suggest)
 
 
 _HASHES: dict[int, tuple[DependencyGraph, bool]] = {}
@@ -251,17 +278,9 @@ def judge_all(
     catalog = Catalog(rs, metadata_by_name)
     has_hashes = _records_hashes(graph)
     out: dict[PackageId, Verdict] = {}
-    # Judging allocates many small acyclic objects; the cyclic collector's passes over
-    # them cost about a quarter of the time and free nothing, so it pauses meanwhile.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        for pkg in graph.dependencies() if packages is None else packages:
-            if packages is not None and graph.is_project_node(pkg.id):
-                continue
-            ctx = _context(pkg, catalog, advisories.get(pkg.id, ()), lockfile_has_hashes=has_hashes)
-            out[pkg.id] = _verdict(ctx, graph=graph, suggest=suggest)
-    finally:
-        if was_enabled:
-            gc.enable()
+    for pkg in graph.dependencies() if packages is None else packages:
+        if packages is not None and graph.is_project_node(pkg.id):
+            continue
+        found = advisories.get(pkg.id, ()) if advisories else ()
+        out[pkg.id] = _verdict(_context(pkg, catalog, found, has_hashes), graph, suggest)
     return out

@@ -1,11 +1,21 @@
 """The signals: one pure function per finding kind, ``(PackageContext) -> Iterable[Finding]``.
 
-:data:`SIGNALS` lists them in the contract's order of kinds; the engine runs
-every one on every locked package.
+:data:`SIGNALS` lists them in the contract's order of kinds. The engine runs
+them through :func:`run_all`, which skips a signal when a cheap test shows it
+cannot fire on the context (most packages fire nothing, and starting
+seventeen generators per package would cost more than judging it). Each test
+there mirrors the first early returns of its signal: when a signal gains a
+new way to fire, its test in :func:`run_all` must let it through.
 """
 
 from __future__ import annotations
 
+from collections.abc import Container
+
+from depview.metadata import PackageMetadata, Unavailable
+from depview.model import SourceKind
+from depview.risk.context import PackageContext
+from depview.risk.model import Finding
 from depview.risk.signals._common import Signal
 from depview.risk.signals.accounts import maintainer_change, provenance_dropped, publisher_change
 from depview.risk.signals.code import install_script, new_install_script
@@ -20,9 +30,9 @@ from depview.risk.signals.registry import (
     yanked,
 )
 from depview.risk.signals.timing import recent_publish, young_package
-from depview.risk.signals.typosquat import typosquat
+from depview.risk.signals.typosquat import popular_index, typosquat
 
-__all__ = ["SIGNALS", "Signal"]
+__all__ = ["SIGNALS", "Signal", "run_all"]
 
 #: (kind, function) for every signal, in the contract's order of kinds.
 SIGNALS: tuple[tuple[str, Signal], ...] = (
@@ -44,3 +54,104 @@ SIGNALS: tuple[tuple[str, Signal], ...] = (
     ("integrity-mismatch", integrity_mismatch),
     ("metadata-unavailable", metadata_unavailable),
 )
+
+_REGISTRY = SourceKind.REGISTRY
+_PROJECT = (SourceKind.ROOT, SourceKind.WORKSPACE)
+
+
+def run_all(ctx: PackageContext) -> list[Finding]:
+    """Every signal's findings on ``ctx`` (the order of :data:`SIGNALS`).
+
+    A signal runs unless the test before it shows that it would return at one
+    of its first checks.
+    """
+    out: list[Finding] = []
+    add = out.extend
+    pkg = ctx.package
+    kind = pkg.source.kind
+    registry = kind is _REGISTRY
+    meta = ctx.metadata if isinstance(ctx.metadata, PackageMetadata) else None
+    advisories = ctx.advisories
+    advisories_down = isinstance(advisories, Unavailable)
+    matched = False if isinstance(advisories, Unavailable) else len(advisories) > 0
+    info, live, base, hist = ctx.info, ctx.live_info, ctx.baseline, ctx.history
+    settings = ctx.settings
+    # This release's age (None: unknown): for recent-publish and young-package.
+    age = (
+        settings.as_of - info.published if info is not None and info.published is not None else None
+    )
+
+    if matched:
+        add(advisory(ctx))
+    if matched or (meta is not None and meta.security_placeholder):
+        add(malware(ctx))
+    if live is None and registry and meta is not None:
+        add(unpublished(ctx))
+    if pkg.has_install_script or (live is not None and live.install_scripts):
+        add(install_script(ctx))
+    if live is not None and base is not None and live.install_scripts:
+        add(new_install_script(ctx))
+    if age is not None and age < settings.cooldown:
+        add(recent_publish(ctx))
+    if hist is not None:
+        # A release of the package older than the threshold: its first release is too.
+        if age is None or age < settings.young or hist.metadata is not ctx.metadata:
+            first = hist.first_release
+            if first is not None and settings.as_of - first < settings.young:
+                add(young_package(ctx))
+        if live is not None:
+            publisher = live.publisher
+            if (
+                publisher is not None
+                and live.published is not None
+                and (
+                    base is None
+                    or base.publisher is None
+                    # The same account with the same e-mail as the version before it: nothing.
+                    or (base.publisher is not publisher and base.publisher != publisher)
+                )
+            ):
+                add(publisher_change(ctx))
+            if (
+                base is not None
+                and live.maintainers
+                and base.maintainers
+                and live.maintainers != base.maintainers
+            ):
+                add(maintainer_change(ctx))
+            if (
+                not (live.provenance or live.trusted_publisher is not None)
+                and live.published is not None
+                and hist.any_attested
+            ):
+                add(provenance_dropped(ctx))
+    if live is not None:
+        if base is not None and (
+            live.optional_dependencies or not live.dependencies.keys() <= base.dependencies.keys()
+        ):
+            add(new_dependency(ctx))
+        if live.deprecated:
+            add(deprecated(ctx))
+    if info is not None and info.yanked:
+        add(yanked(ctx))
+    name = pkg.id.name
+    if name and name not in _popular_names(pkg.id.ecosystem):
+        add(typosquat(ctx))
+    if not ctx.hypothetical:
+        if (not pkg.integrity and ctx.lockfile_has_hashes) if registry else kind not in _PROJECT:
+            add(non_registry_source(ctx))
+        if registry and live is not None and pkg.integrity and pkg.integrity != live.integrity:
+            add(integrity_mismatch(ctx))
+    if registry and (info is None or advisories_down or meta is None):
+        add(metadata_unavailable(ctx))
+    return out
+
+
+_POPULAR: dict[str, Container[str]] = {}
+
+
+def _popular_names(ecosystem: str) -> Container[str]:
+    found = _POPULAR.get(ecosystem)
+    if found is None:
+        found = _POPULAR[ecosystem] = popular_index(ecosystem).names
+    return found

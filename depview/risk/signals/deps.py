@@ -28,7 +28,7 @@ from typing import Any
 
 from depview.metadata import PackageMetadata, Unavailable, VersionInfo
 from depview.model import normalize_name
-from depview.risk.context import PackageContext
+from depview.risk.context import PackageContext, person_key
 from depview.risk.model import Finding, Level
 from depview.risk.text import iso, person, safe, span
 from depview.versions import bump_kind
@@ -60,23 +60,20 @@ def _established(ctx: PackageContext, info: VersionInfo) -> set[str]:
     hist = ctx.history
     if hist is None or info.published is None:
         return set()
-    keys = {m.key for m in info.maintainers if m.key}
-    if info.publisher is not None and info.publisher.key:
-        keys.add(info.publisher.key)
-    out: set[str] = set()
-    for k in keys:
-        since = hist.first_listed(k)
-        if since is not None and info.published - since >= ESTABLISHED:
-            out.add(k)
-    return out
+    keys = {k for k in map(person_key, info.maintainers) if k}
+    if info.publisher is not None and person_key(info.publisher):
+        keys.add(person_key(info.publisher))
+    published = info.published
+    return {k for k, since in hist.first_seen(keys).items() if published - since >= ESTABLISHED}
 
 
 def _dep_accounts(meta: PackageMetadata) -> set[str]:
-    keys = {m.key for m in meta.maintainers if m.key}
+    keys = set(map(person_key, meta.maintainers))
     for v in meta.versions.values():
-        keys.update(m.key for m in v.maintainers if m.key)
-        if v.publisher is not None and v.publisher.key:
-            keys.add(v.publisher.key)
+        keys.update(map(person_key, v.maintainers))
+        if v.publisher is not None:
+            keys.add(person_key(v.publisher))
+    keys.discard("")
     return keys
 
 
@@ -121,7 +118,8 @@ def _judge(
     sibling_reasons: list[str] = []
     if own_scope is not None and _scope(name) == own_scope:
         sibling_reasons.append(f"same scope {safe(own_scope, 60)}")
-    common = _established(ctx, info) & _dep_accounts(looked)
+    established = _established(ctx, info)
+    common = established & _dep_accounts(looked) if established else established
     if common:
         sibling_reasons.append(
             "shares accounts " + ", ".join(sorted(safe(c, 40) for c in common)[:3])
