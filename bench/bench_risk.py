@@ -8,9 +8,9 @@ the time the cyclic garbage collector took inside those calls, the typosquat
 look-ups alone, and a calibration loop so figures from loaded or slow machines
 can be compared. Target: 5,000 packages judged in <= 0.2 s.
 
-The popular-name index is built before timing (once per process; its build
-time is printed on its own line), and each call's result is released after
-its time is taken, so cold and warm figures measure the same work.
+The cold call also builds the parts of the popular-name index it needs (once
+per process, as in a real scan); the whole index's build time is printed on its
+own line. Each call's result is released after its time is taken.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from depview.metadata import PackageMetadata, Person, VersionInfo
 from depview.model import Edge, Package, PackageId, Source, SourceKind, build_graph
 from depview.risk.context import RiskSettings
 from depview.risk.engine import judge_all
-from depview.risk.signals.typosquat import popular_index
+from depview.risk.signals.typosquat import PopularIndex, _read_list, popular_index
 
 AS_OF = datetime(2026, 3, 31, tzinfo=UTC)
 
@@ -121,9 +121,8 @@ def main() -> None:
     args = ap.parse_args()
     graph, metadata = make(args.packages, args.versions)
     settings = RiskSettings(AS_OF)
-    t0 = time.perf_counter()
-    popular_index("npm").prepare()
-    index_build = time.perf_counter() - t0
+    # The popular-name index is built lazily inside the first call, as in a real scan
+    # (one per process): the cold figure includes it. Its full build is timed apart below.
     collecting: list[float] = []  # seconds spent in the cyclic GC, per timed call
 
     def gc_timer(phase: str, info: dict[str, int]) -> None:
@@ -162,7 +161,12 @@ def main() -> None:
         f"  (median {sorted(warm)[len(warm) // 2]:.3f} s wall)"
     )
     print(f"cyclic GC inside     {cold_gc:.3f} s cold, {max(warm_gc):.3f} s at most in a warm call")
-    print(f"popular index build  {index_build:.3f} s (once per process, before timing)")
+    t0 = time.perf_counter()
+    PopularIndex("npm", _read_list("npm")).prepare()
+    index_build = time.perf_counter() - t0
+    print(
+        f"popular index build  {index_build:.3f} s (all of it; the cold call builds what it needs)"
+    )
     print(f"typosquat look-ups   {typo:.3f} s for {len(names)} names")
     print(
         f"calibration          {calibrate():.3f} s CPU for a 1M-iteration loop (idle modern core: ~0.03-0.05 s)"

@@ -89,19 +89,6 @@ def _osa(a: str, b: str, limit: int) -> int:
     return prev[lb]
 
 
-def _deletions(s: str) -> list[str]:
-    """Every string one deletion away from ``s``, each once (in a run of one character,
-    deleting any of its characters gives the same string)."""
-    out: list[str] = []
-    last = None
-    for i in range(len(s)):
-        d = s[:i] + s[i + 1 :]
-        if d != last:
-            out.append(d)
-            last = d
-    return out
-
-
 _SKELETON_TABLE = str.maketrans(
     {"0": "o", "1": "l", "i": "l", "5": "s", "3": "e", "-": None, "_": None, ".": None}
 )
@@ -146,11 +133,11 @@ class PopularIndex:
     """The popular names of one ecosystem, indexed for near-miss look-ups.
 
     Indexes are built lazily: a name on the list needs only a set look-up, and
-    the deletion index is built per name length when a name of a neighbouring
-    length is first judged.
+    the index of names by their ends is built per name length when a name of
+    that length is first judged.
     """
 
-    __slots__ = ("_by_bare", "_by_len", "_deletes", "_ends", "_shapes", "ecosystem", "names")
+    __slots__ = ("_by_len", "_ends", "_shapes", "ecosystem", "names")
 
     def __init__(self, ecosystem: str, entries: list[tuple[str, int]]) -> None:
         self.ecosystem = ecosystem
@@ -161,64 +148,44 @@ class PopularIndex:
         self._by_len: dict[int, list[str]] = {}
         for name in self.names:
             self._by_len.setdefault(len(name), []).append(name)
-        self._deletes: dict[int, dict[str, list[str]]] = {}
-        self._ends: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
+        self._ends: dict[int, tuple[dict[str, list[str]], dict[str, list[str]]]] = {}
         self._shapes: tuple[dict[str, list[str]], dict[str, list[str]]] | None = None
 
     def __contains__(self, name: str) -> bool:
         return name in self.names
 
-    def _deletion_index(self, length: int) -> dict[str, list[str]]:
-        """Every one-deletion variant of the popular names of ``length`` characters."""
-        table = self._deletes.get(length)
-        if table is None:
-            table = {}
-            get = table.get
-            for name in self._by_len.get(length, ()):
-                last = None
-                for i in range(length):
-                    d = name[:i] + name[i + 1 :]
-                    if d == last:
-                        continue  # the same deletion as the previous one (a run of one character)
-                    last = d
-                    bucket = get(d)
-                    if bucket is None:
-                        table[d] = [name]
-                    else:
-                        bucket.append(name)  # distinct deletions: ``name`` is not in it yet
-            self._deletes[length] = table
-        return table
-
-    def _ends_index(self, n: int) -> tuple[frozenset[str], frozenset[str]]:
-        """(first ``size`` characters, last ``size`` characters) of the popular names of
-        ``n - 1`` to ``n + 1`` characters, with ``size = (n - 3) // 2``."""
+    def _ends_index(self, n: int) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        """The popular names of ``n - 1`` to ``n + 1`` characters by their first and by
+        their last ``size = (n - 3) // 2`` characters."""
         found = self._ends.get(n)
         if found is None:
             size = (n - 3) // 2
-            names = [t for length in (n - 1, n, n + 1) for t in self._by_len.get(length, ())]
-            found = frozenset(t[:size] for t in names), frozenset(t[-size:] for t in names)
-            self._ends[n] = found
+            heads: dict[str, list[str]] = {}
+            tails: dict[str, list[str]] = {}
+            for length in (n - 1, n, n + 1):
+                for t in self._by_len.get(length, ()):
+                    heads.setdefault(t[:size], []).append(t)
+                    tails.setdefault(t[-size:], []).append(t)
+            found = self._ends[n] = (heads, tails)
         return found
 
-    def _near_some_name(self, name: str) -> bool:
-        """Can a popular name be one edit away from ``name`` (``len(name) >= MIN_LEN``)?
+    def _one_edit_candidates(self, name: str) -> set[str]:
+        """Every popular name that can be one edit away from ``name`` (``len >= MIN_LEN``).
 
         An insertion, deletion, substitution or swap of neighbours touches at most
         two adjacent characters, so with ``size = (len - 3) // 2`` (the two ends
         and the change do not overlap, whatever the other name's length) the other
         name starts with ``name``'s first ``size`` characters or ends with its
-        last ``size`` ones.
+        last ``size`` ones. Few names share either, and most share neither.
         """
         n = len(name)
         size = (n - 3) // 2
         heads, tails = self._ends_index(n)
-        return name[:size] in heads or name[-size:] in tails
+        return {*heads.get(name[:size], ()), *tails.get(name[-size:], ())}
 
     def prepare(self) -> None:
         """Build every index now (they are otherwise built on first need, per name length)."""
         self._shape_index()
-        for length in self._by_len:
-            self._deletion_index(length)
         for n in range(MIN_LEN, max(self._by_len, default=0) + 2):
             self._ends_index(n)
 
@@ -272,20 +239,10 @@ class PopularIndex:
                     self._match(target, "separators" if plain else "look-alike characters")
                 )
         # Popular names are short: no longer name is one edit away.
-        if MIN_LEN <= len(name) <= 256 and self._near_some_name(name):
-            n = len(name)
-            near: set[str] = set(self._deletion_index(n + 1).get(name, ()))
-            same = self._deletion_index(n)
-            names = self.names
-            for d in _deletions(name):
-                if d in names:
-                    near.add(d)
-                hit = same.get(d)
-                if hit is not None:
-                    near.update(hit)
+        if MIN_LEN <= len(name) <= 256:
             found.extend(
                 self._match(target, "one edit")
-                for target in near
+                for target in self._one_edit_candidates(name)
                 if _within_one(name, target) and self._ok(name, target)
             )
         if not found:
