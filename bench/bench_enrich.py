@@ -26,6 +26,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,6 +71,26 @@ def build_snapshot(
     return packages, raw_bytes
 
 
+@contextmanager
+def loopback_registry(snapshot: Path, latency: float = 0.0) -> Iterator[tuple[str, int]]:
+    """``tests/registry_server.py`` serving ``snapshot`` in its own process: (url, pid)."""
+    command = [sys.executable, "-m", "tests.registry_server", str(snapshot)]
+    if latency:
+        command += ["--latency", str(latency)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    try:
+        assert server.stdout is not None
+        yield server.stdout.readline().strip(), server.pid
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def dir_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
 def cache_ratio(corpus: Path, count: int | None = None) -> tuple[int, int, int]:
     """Cache bytes against raw bytes for the corpus's packuments, each served once.
 
@@ -84,25 +106,17 @@ def cache_ratio(corpus: Path, count: int | None = None) -> tuple[int, int, int]:
         raw_bytes += path.stat().st_size
         latest = doc.get("dist-tags", {}).get("latest") or next(iter(doc.get("versions", {})), "0")
         packages.append(PackageId("npm", doc["name"], latest))
-    with tempfile.TemporaryDirectory(prefix="depview-bench-") as tmp:
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        server = subprocess.Popen(
-            [sys.executable, "-m", "tests.registry_server", str(corpus)],
-            stdout=subprocess.PIPE,
-            text=True,
-            env=env,
-            cwd=ROOT,
-        )
-        try:
-            assert server.stdout is not None
-            url = server.stdout.readline().strip()
-            cache_dir = Path(tmp) / "cache"
-            settings = Settings(npm_registry=url, pypi_url=url, osv_url=url, cache_dir=cache_dir)
-            asyncio.run(enrich(settings, packages))
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-        cache_bytes = sum(p.stat().st_size for p in cache_dir.rglob("*") if p.is_file())
+    with (
+        tempfile.TemporaryDirectory(prefix="depview-bench-") as tmp,
+        loopback_registry(corpus) as (
+            url,
+            _pid,
+        ),
+    ):
+        cache_dir = Path(tmp) / "cache"
+        settings = Settings(npm_registry=url, pypi_url=url, osv_url=url, cache_dir=cache_dir)
+        asyncio.run(enrich(settings, packages))
+        cache_bytes = dir_bytes(cache_dir)
     return len(packages), raw_bytes, cache_bytes
 
 
@@ -151,25 +165,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="depview-bench-") as tmp:
         snap = Path(tmp) / "snap"
         packages, raw_bytes = build_snapshot(snap, args.packages)
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tests.registry_server",
-                str(snap),
-                "--latency",
-                str(args.latency),
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
-            env=env,
-            cwd=ROOT,
-        )
-        try:
-            assert server.stdout is not None
-            url = server.stdout.readline().strip()
-            cache_dir = Path(tmp) / "cache"
+        cache_dir = Path(tmp) / "cache"
+        with loopback_registry(snap, args.latency) as (url, pid):
             settings = Settings(
                 npm_registry=url,
                 pypi_url=url,
@@ -177,18 +174,15 @@ def main() -> None:
                 cache_dir=cache_dir,
                 concurrency=args.concurrency,
             )
-            server_before = process_cpu(server.pid)
+            server_before = process_cpu(pid)
             cpu = time.process_time()
             cold = asyncio.run(enrich(settings, packages))
             cold_cpu = time.process_time() - cpu
-            server_after = process_cpu(server.pid)
+            server_after = process_cpu(pid)
             cpu = time.process_time()
             warm = asyncio.run(enrich(settings, packages))
             warm_cpu = time.process_time() - cpu
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-        cache_bytes = sum(p.stat().st_size for p in cache_dir.rglob("*") if p.is_file())
+        cache_bytes = dir_bytes(cache_dir)
 
     print(
         f"packages {args.packages}, latency {args.latency * 1000:.0f} ms, concurrency {args.concurrency}"

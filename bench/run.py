@@ -113,7 +113,7 @@ def _registry_corpus(target: Path, count: int) -> Path | None:
 
 
 def section_enrich(quick: bool) -> list[Row]:
-    from bench_enrich import build_snapshot, cache_ratio, enrich
+    from bench_enrich import build_snapshot, cache_ratio, dir_bytes, enrich, loopback_registry
 
     from depview.config import Settings
 
@@ -121,22 +121,12 @@ def section_enrich(quick: bool) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="depview-bench-") as tmp:
         snap = Path(tmp) / "snap"
         packages, _raw = build_snapshot(snap, packages_n)
-        server = subprocess.Popen(
-            [sys.executable, "-m", "tests.registry_server", str(snap), "--latency", str(latency)],
-            stdout=subprocess.PIPE, text=True, cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-        )  # fmt: skip
-        try:
-            assert server.stdout is not None
-            url = server.stdout.readline().strip()
+        with loopback_registry(snap, latency) as (url, _pid):
             settings = Settings(npm_registry=url, pypi_url=url, osv_url=url,
                                 cache_dir=Path(tmp) / "cache", concurrency=concurrency)  # fmt: skip
             cold = asyncio.run(enrich(settings, packages))
             warm = asyncio.run(enrich(settings, packages))
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-        cache_bytes = sum(p.stat().st_size for p in (Path(tmp) / "cache").rglob("*") if p.is_file())
+        cache_bytes = dir_bytes(Path(tmp) / "cache")
         corpus = _registry_corpus(Path(tmp) / "corpus", 100 if quick else 300)
         real = cache_ratio(corpus) if corpus is not None else None
     cold_s, cold_requests, cold_ok, _ = cold
@@ -273,20 +263,14 @@ def _scan_project(folder: Path, snap: Path, packages: list[Any]) -> Path:
 
 
 def section_memory(quick: bool) -> list[Row]:
-    from bench_enrich import build_snapshot
+    from bench_enrich import build_snapshot, loopback_registry
 
     count = 5000
     with tempfile.TemporaryDirectory(prefix="depview-bench-") as tmp:
         snap = Path(tmp) / "snap"
         packages, _ = build_snapshot(snap, count)
         lock = _scan_project(Path(tmp) / "project", snap, packages)
-        server = subprocess.Popen(
-            [sys.executable, "-m", "tests.registry_server", str(snap)],
-            stdout=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-        )  # fmt: skip
-        try:
-            assert server.stdout is not None
-            url = server.stdout.readline().strip()
+        with loopback_registry(snap) as (url, _pid):
             base, _, _ = _maxrss(["--baseline"])
             started = time.perf_counter()
             peak, code, err = _maxrss(
@@ -295,9 +279,6 @@ def section_memory(quick: bool) -> list[Row]:
                  "--osv-url", url, "--pypi-url", url, "--fail-on", "critical"]
             )  # fmt: skip
             took = time.perf_counter() - started
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
         report = json.loads((Path(tmp) / "report.json").read_text()) if code in (0, 1) else None
     if report is None:
         raise RuntimeError(f"scan exited {code}: {err[-1000:]}")

@@ -21,6 +21,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from operator import attrgetter
 from typing import Any, NamedTuple
 
@@ -70,36 +71,21 @@ class RiskSettings:
         )
 
 
-_KEYS: dict[str, str] = {}
+@lru_cache(maxsize=65536)
+def _folded(raw: str) -> str:
+    return raw.strip().lower()
 
 
 def person_key(person: Person) -> str:
     """:attr:`Person.key`, memoised by the raw text (the same names recur across releases)."""
-    raw = person.name or person.email or ""
-    key = _KEYS.get(raw)
-    if key is None:
-        if len(_KEYS) > 65536:
-            _KEYS.clear()
-        key = _KEYS[raw] = raw.strip().lower()
-    return key
-
-
-_EMAILS: dict[str, str | None] = {}
+    return _folded(person.name or person.email or "")
 
 
 def email_of(person: Person | None) -> str | None:
     """The person's e-mail, stripped and lower-cased (None when empty); memoised by the raw text."""
     if person is None or not person.email:
         return None
-    raw = person.email
-    try:
-        return _EMAILS[raw]
-    except KeyError:
-        pass
-    if len(_EMAILS) > 65536:
-        _EMAILS.clear()
-    e = _EMAILS[raw] = raw.strip().lower() or None
-    return e
+    return _folded(person.email) or None
 
 
 #: (sort key, release line, prerelease?) of a version.
@@ -384,11 +370,11 @@ class History:
             return accounts[account]
         found: _Account | None = None
         if account:
-            keys = _KEYS.get
+            fold = _folded
             for v in self._sorted().ordered:
                 t = _time_or_min(v)
                 p = v.publisher
-                if p is not None and (keys(p.name or p.email or "") or person_key(p)) == account:
+                if p is not None and (fold(p.name or p.email or "")) == account:
                     if found is None:
                         found = _Account()
                     if found.first_published is None:
@@ -398,7 +384,7 @@ class History:
                     if email:
                         found.emails.append((t, email, v.version, "publisher"))
                 for m in v.maintainers:
-                    if (keys(m.name or m.email or "") or person_key(m)) != account:
+                    if (fold(m.name or m.email or "")) != account:
                         continue
                     if found is None:
                         found = _Account()
@@ -419,7 +405,7 @@ class History:
         else:
             candidates = self.metadata.versions.values()
         pypi = self.ecosystem == "pypi"
-        keys = _KEYS.get
+        fold = _folded
         published = False
         email_seen = email is None
         for v in candidates:
@@ -431,13 +417,13 @@ class History:
             ):
                 continue
             p = v.publisher
-            if p is not None and (keys(p.name or p.email or "") or person_key(p)) == account:
+            if p is not None and (fold(p.name or p.email or "")) == account:
                 published = True
                 if not email_seen and email_of(p) == email:
                     email_seen = True
             if not email_seen:
                 for m in v.maintainers:
-                    key = keys(m.name or m.email or "") or person_key(m)
+                    key = fold(m.name or m.email or "")
                     if key == account and email_of(m) == email:
                         email_seen = True
                         break
@@ -464,16 +450,16 @@ class History:
         out: dict[str, datetime] = {}
         if not missing:
             return out
-        keys = _KEYS.get
+        fold = _folded
         for v in self._sorted().ordered:
             p = v.publisher
             if p is not None:
-                key = keys(p.name or p.email or "") or person_key(p)
+                key = fold(p.name or p.email or "")
                 if key in missing:
                     out[key] = _time_or_min(v)
                     missing.discard(key)
             for m in v.maintainers:
-                key = keys(m.name or m.email or "") or person_key(m)
+                key = fold(m.name or m.email or "")
                 if key in missing:
                     out[key] = _time_or_min(v)
                     missing.discard(key)

@@ -16,6 +16,9 @@ from depview.model import PackageId
 
 def lockfiles(big: str, child: str = "child") -> dict[str, tuple[str, str, dict[str, str]]]:
     """format -> (file name, text, extra files)."""
+    manifest = json.dumps(
+        {"name": "proj", "version": "1.0.0", "dependencies": {big: "^1.0.0", "ok": "^1.0.0"}}
+    )
     out = {}
     out["npm-v3"] = (
         "package-lock.json",
@@ -73,15 +76,7 @@ ok@^1.0.0:
   version "1.0.0"
   resolved "https://registry.yarnpkg.com/ok/-/ok-1.0.0.tgz"
 ''',
-        {
-            "package.json": json.dumps(
-                {
-                    "name": "proj",
-                    "version": "1.0.0",
-                    "dependencies": {big: "^1.0.0", "ok": "^1.0.0"},
-                }
-            )
-        },
+        {"package.json": manifest},
     )
     out["yarn-berry"] = (
         "yarn.lock",
@@ -121,15 +116,7 @@ ok@^1.0.0:
   languageName: unknown
   linkType: soft
 ''',
-        {
-            "package.json": json.dumps(
-                {
-                    "name": "proj",
-                    "version": "1.0.0",
-                    "dependencies": {big: "^1.0.0", "ok": "^1.0.0"},
-                }
-            )
-        },
+        {"package.json": manifest},
     )
     out["pnpm-v9"] = (
         "pnpm-lock.yaml",
