@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -67,14 +68,18 @@ class PackageId:
     @property
     def purl(self) -> str:
         """Package URL (purl spec): ``pkg:npm/%40scope/name@1.0.0``, ``pkg:pypi/name@1.0``."""
-        if self.ecosystem == Ecosystem.NPM and self.name.startswith("@") and "/" in self.name:
-            scope, _, bare = self.name.partition("/")
-            path = f"{quote(scope, safe='', errors='surrogatepass')}/{quote(bare, safe='', errors='surrogatepass')}"
-        else:
-            path = quote(self.name, safe="", errors="surrogatepass")
-        return (
-            f"pkg:{self.ecosystem}/{path}@{quote(self.version, safe='+', errors='surrogatepass')}"
-        )
+        return _purl(self.ecosystem, self.name, self.version)
+
+
+@lru_cache(maxsize=1 << 16)
+def _purl(ecosystem: str, name: str, version: str) -> str:
+    # Memoised: advisory look-ups and reports ask for the same packages' purls many times.
+    if ecosystem == Ecosystem.NPM and name.startswith("@") and "/" in name:
+        scope, _, bare = name.partition("/")
+        path = f"{quote(scope, safe='', errors='surrogatepass')}/{quote(bare, safe='', errors='surrogatepass')}"
+    else:
+        path = quote(name, safe="", errors="surrogatepass")
+    return f"pkg:{ecosystem}/{path}@{quote(version, safe='+', errors='surrogatepass')}"
 
 
 class EdgeKind(StrEnum):

@@ -22,7 +22,7 @@ import shutil
 import sqlite3
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -40,7 +40,7 @@ __all__ = [
     "ttl_for",
 ]
 
-KEY_PREFIX = "depview/2 "  # bumped with the record format (serial.FORMAT)
+KEY_PREFIX = "depview/3 "  # bumped with the record format (serial.FORMAT)
 RECENT = timedelta(days=7)
 TTL_RECENT = 10 * 60.0
 TTL_DEFAULT = 24 * 60 * 60.0
@@ -48,6 +48,7 @@ TTL_NOT_FOUND = 10 * 60.0
 SIZE_LIMIT = 2 * 1024**3
 FLUSH_EVERY = 256
 SMALL_ENTRY = 512  # bytes: smaller entries are stored uncompressed
+PRELOAD_CHUNK = 500  # keys per bulk read (SQLite allows 999 parameters in old builds)
 
 
 def default_cache_dir() -> Path:
@@ -110,6 +111,29 @@ class CacheEntry:
         )
 
 
+def _read_many(cache: Any, keys: list[str]) -> dict[str, bytes]:
+    """The stored values of ``keys`` (those present and unexpired) in one query.
+
+    diskcache has no bulk read: this is its ``Cache.get`` for many keys at once, the
+    same query on its ``Cache`` table (``key``, ``raw``, ``expire_time``, ``mode``,
+    ``filename``, ``value``) and its own ``Disk.fetch`` to turn a row into the value
+    (large values live in files). Private parts of diskcache: the caller treats any
+    failure as "not preloaded" and reads one by one.
+    """
+    marks = ",".join("?" * len(keys))
+    rows = cache._sql(
+        "SELECT key, mode, filename, value FROM Cache"
+        f" WHERE raw = 1 AND key IN ({marks}) AND (expire_time IS NULL OR expire_time > ?)",
+        (*keys, time.time()),
+    ).fetchall()
+    out: dict[str, bytes] = {}
+    for key, mode, filename, value in rows:
+        blob = cache._disk.fetch(mode, filename, value, False)
+        if isinstance(blob, bytes):
+            out[key] = blob
+    return out
+
+
 class MetadataCache:
     """A process-safe key -> :class:`CacheEntry` store. Every failure is a miss, never fatal."""
 
@@ -119,6 +143,8 @@ class MetadataCache:
         self.problem: str | None = None  # set when the cache had to be rebuilt or disabled
         # Writes are batched: one SQLite transaction per FLUSH_EVERY records, and at close.
         self._pending: dict[str, bytes] = {}
+        # Records read ahead in bulk (preload), each handed out once by get.
+        self._preloaded: dict[str, bytes] = {}
         self._cache: Any = self._open()
 
     @classmethod
@@ -162,11 +188,31 @@ class MetadataCache:
     def enabled(self) -> bool:
         return self._cache is not None
 
+    def preload(self, keys: Iterable[str]) -> None:
+        """Read many records ahead, in a few queries: a warm run reads thousands at once.
+
+        Each preloaded record is handed out once by :meth:`get` (later reads go to disk).
+        Best effort: anything unexpected leaves the records to be read one by one.
+        """
+        if self._cache is None:
+            return
+        wanted = [KEY_PREFIX + key for key in keys]
+        try:
+            for start in range(0, len(wanted), PRELOAD_CHUNK):
+                self._preloaded.update(
+                    _read_many(self._cache, wanted[start : start + PRELOAD_CHUNK])
+                )
+        except (sqlite3.Error, OSError, ValueError, AttributeError, TypeError):
+            self._preloaded = {}
+
     def get(self, key: str) -> CacheEntry | None:
         if self._cache is None:
             return None
+        full = KEY_PREFIX + key
         try:
-            blob = self._pending.get(KEY_PREFIX + key) or self._cache.get(KEY_PREFIX + key)
+            blob = (
+                self._pending.get(full) or self._preloaded.pop(full, None) or self._cache.get(full)
+            )
         except (sqlite3.Error, OSError, ValueError):
             self._recover()
             return None
@@ -181,6 +227,7 @@ class MetadataCache:
     def put(self, key: str, entry: CacheEntry) -> None:
         if self._cache is None:
             return
+        self._preloaded.pop(KEY_PREFIX + key, None)
         self._pending[KEY_PREFIX + key] = entry.encode()
         if len(self._pending) >= FLUSH_EVERY:
             self.flush()
@@ -199,6 +246,7 @@ class MetadataCache:
 
     def delete(self, key: str) -> None:
         self._pending.pop(KEY_PREFIX + key, None)
+        self._preloaded.pop(KEY_PREFIX + key, None)
         if self._cache is None:
             return
         try:
@@ -209,6 +257,7 @@ class MetadataCache:
     def _recover(self) -> None:
         """A read or write failed mid-run: rebuild once, else stop using the cache."""
         self._pending = {}
+        self._preloaded = {}
         if self._cache is not None:
             try:
                 self._cache.close()

@@ -138,12 +138,17 @@ class NpmRegistrySource:
     async def fetch_for(self, name: str, versions: Sequence[str]) -> PackageMetadata | Unavailable:
         return await self.fetch(name)
 
+    def cache_key(self, name: str) -> str | None:
+        """The cache key of ``name``'s record (None for a name that is never fetched)."""
+        return None if npm_parts(name) is None else f"npm {self.config.url_for(name)}"
+
     def cached_for(self, name: str, versions: Sequence[str]) -> PackageMetadata | None:
         """A fresh cached record, without a request or a task (None: fetch it)."""
         cache = self.ctx.cache
-        if cache is None or not self.ctx.read_cache or npm_parts(name) is None:
+        key = self.cache_key(name)
+        if cache is None or not self.ctx.read_cache or key is None:
             return None
-        entry = cache.get(f"npm {self.config.url_for(name)}")
+        entry = cache.get(key)
         if entry is None or not entry.fresh(self.ctx.clock()):
             return None
         return _decode_metadata(entry)
@@ -273,13 +278,18 @@ class PypiSource:
             key, lambda: _guarded("pypi", self._fetch(norm, sorted(key[1])))
         )
 
+    def cache_key(self, name: str) -> str | None:
+        """The cache key of ``name``'s record (None for a name that is never fetched)."""
+        norm = normalize_name("pypi", name)
+        return None if pypi_part(norm) is None else f"pypi {self.urls(norm)[0]}"
+
     def cached_for(self, name: str, versions: Sequence[str]) -> PackageMetadata | None:
         """A fresh cached record that already has the publishers of ``versions`` (None: fetch)."""
         cache = self.ctx.cache
-        norm = normalize_name("pypi", name)
-        if cache is None or not self.ctx.read_cache or pypi_part(norm) is None:
+        key = self.cache_key(name)
+        if cache is None or not self.ctx.read_cache or key is None:
             return None
-        entry = cache.get(f"pypi {self.urls(norm)[0]}")
+        entry = cache.get(key)
         if entry is None or not entry.fresh(self.ctx.clock()):
             return None
         cached = _decode_metadata(entry)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,6 +138,19 @@ class Sources:
         if self.progress is not None:
             self.progress(ProgressEvent(done, total, self.bytes_received, len(self.errors), label))
 
+    def _preload_cache(self, names: Iterable[tuple[str, str]]) -> None:
+        """Read the cache records of ``names`` in a few queries instead of one per name."""
+        cache = self.context.cache
+        if cache is None or not self.context.read_cache:
+            return
+        keys: list[str] = []
+        for ecosystem, name in names:
+            cache_key = getattr(self._metadata.get(ecosystem), "cache_key", None)
+            key = cache_key(name) if cache_key is not None else None
+            if key is not None:
+                keys.append(key)
+        cache.preload(keys)
+
     async def fetch_all(
         self, packages: Sequence[PackageId]
     ) -> dict[tuple[str, str], PackageMetadata | Unavailable]:
@@ -183,6 +196,7 @@ class Sources:
         # Fresh cache hits first, synchronously: a warm run then needs no task per name.
         # Decoding allocates tens of thousands of acyclic records: collecting is deferred.
         missing: list[tuple[str, str]] = []
+        self._preload_cache(versions)
         was_enabled = gc.isenabled()
         gc.disable()
         try:

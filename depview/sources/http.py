@@ -261,9 +261,13 @@ class Fetcher:
             wait: float | None = None
             try:
                 async with self._semaphore:
-                    return await self._once(
+                    result = await self._once(
                         method, url, headers or {}, content, authorize, parse_json, remaining
                     )
+                # The slot is free: let the request waiting for it go out before the caller
+                # spends CPU on this answer, so the connections stay busy while it is parsed.
+                await asyncio.sleep(0)
+                return result
             except _Redirect as hop:
                 redirects += 1
                 if redirects > MAX_REDIRECTS:

@@ -17,6 +17,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -54,6 +55,7 @@ def _read(path: Path, environ: Mapping[str, str]) -> dict[str, str]:
         return {}
 
 
+@lru_cache(maxsize=1 << 16)  # asked for every name, twice on a warm run
 def escape_npm_name(name: str) -> str:
     """The registry path of a name: ``@scope/pkg`` -> ``@scope%2fpkg``."""
     if name.startswith("@") and "/" in name:

@@ -24,6 +24,7 @@ import re
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,7 @@ def _safe_component(part: str) -> bool:
     )
 
 
+@lru_cache(maxsize=1 << 16)  # asked for every name, more than once per run
 def npm_parts(name: str) -> tuple[str, ...] | None:
     """The path components of an npm name (``@scope/pkg`` -> two), or None if unsafe."""
     if not 0 < len(name) <= 256:

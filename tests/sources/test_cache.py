@@ -23,13 +23,27 @@ def _same_metadata(a: object, b: object) -> bool:
     return isinstance(a, PackageMetadata) and a == b
 
 
-async def test_warm_cache_makes_no_requests(server: RegistryServer, tmp_path: Path) -> None:
+async def test_warm_cache_makes_no_requests(
+    server: RegistryServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = settings_for(server, tmp_path)
     cold = await run_sources(settings)
     assert server.count() > 0 and cold.errors == []
     server.reset_counts()
+    read_in_bulk: list[str] = []
+    original = cache_module._read_many
+
+    def counting(cache: object, keys: list[str]) -> dict[str, bytes]:
+        found = original(cache, keys)
+        read_in_bulk.extend(found)
+        return found
+
+    monkeypatch.setattr(cache_module, "_read_many", counting)
     warm = await run_sources(settings)
     assert server.count() == 0
+    # Every npm and PyPI record of the warm run came from the bulk read.
+    names = {name for ecosystem, name in cold.metadata if ecosystem in ("npm", "pypi")}
+    assert len(read_in_bulk) == len(names) > 0
     assert warm.metadata.keys() == cold.metadata.keys()
     assert all(_same_metadata(warm.metadata[k], cold.metadata[k]) for k in cold.metadata)
     assert warm.advisories == cold.advisories
@@ -169,3 +183,54 @@ def test_entries_round_trip_small_uncompressed_and_large_compressed(payload: str
     assert CacheEntry.decode(blob) == entry
     with pytest.raises(ValueError):
         CacheEntry.decode(blob[: len(blob) // 2])
+
+
+def test_preload_reads_many_records_each_handed_out_once(tmp_path: Path) -> None:
+    cache = MetadataCache(tmp_path)
+    random_text = "".join(f"{i * 7919 % 104729:x}" for i in range(40_000))  # compresses poorly
+    entries = {
+        "small": CacheEntry("{}", 1.0, 60.0),
+        "large": CacheEntry(random_text, 2.0, 60.0),  # > diskcache's 32 KB: kept in a file
+        **{f"k{i}": CacheEntry(f'"{i}"', 3.0, 60.0) for i in range(1200)},  # > one query
+    }
+    for key, entry in entries.items():
+        cache.put(key, entry)
+    cache.close()
+    assert any(p.suffix == ".val" for p in tmp_path.rglob("*"))
+
+    cache = MetadataCache(tmp_path)
+    cache.preload([*entries, "absent"])
+    assert len(cache._preloaded) == len(entries)
+    assert all(cache.get(key) == entry for key, entry in entries.items())
+    assert cache._preloaded == {}  # handed out once; later reads go to disk
+    assert cache.get("large") == entries["large"] and cache.get("absent") is None
+    cache.close()
+
+
+def test_a_record_written_after_preload_wins(tmp_path: Path) -> None:
+    cache = MetadataCache(tmp_path)
+    cache.put("k", CacheEntry('"old"', 1.0, 60.0))
+    cache.flush()
+    cache.preload(["k"])
+    cache.put("k", CacheEntry('"new"', 2.0, 60.0))
+    cache.flush()
+    entry = cache.get("k")
+    assert entry is not None and entry.payload == '"new"'
+    cache.close()
+
+
+def test_preload_failure_leaves_records_to_be_read_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = MetadataCache(tmp_path)
+    cache.put("k", CacheEntry('"v"', 1.0, 60.0))
+    cache.flush()
+
+    def broken(*args: object) -> dict[str, bytes]:
+        raise AttributeError("diskcache changed")
+
+    monkeypatch.setattr(cache_module, "_read_many", broken)
+    cache.preload(["k"])
+    entry = cache.get("k")
+    assert entry is not None and entry.payload == '"v"'
+    cache.close()

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import FrozenInstanceError
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from depview.metadata import Advisory, AffectedRange, PackageMetadata, Person, VersionInfo
 from depview.sources.npm import normalize_packument
@@ -94,3 +97,79 @@ def test_garbage_is_a_value_error(text: str) -> None:
         metadata_from_json(text)
     with pytest.raises(ValueError):
         advisories_from_json(text)
+
+
+# ----------------------------------------------------------------------------- columns
+
+_text = st.one_of(st.none(), st.text(max_size=12))
+_people = st.builds(Person, _text, _text)
+_maps = st.dictionaries(st.text(max_size=6), st.text(max_size=6), max_size=3)
+_times = st.one_of(
+    st.none(),
+    st.datetimes(
+        min_value=datetime(1971, 1, 1), max_value=datetime(9999, 1, 1), timezones=st.just(UTC)
+    ),
+)
+_versions = st.builds(
+    VersionInfo,
+    version=st.text(min_size=1, max_size=8),
+    published=_times,
+    publisher=st.one_of(st.none(), _people),
+    trusted_publisher=_text,
+    provenance=st.booleans(),
+    maintainers=st.lists(_people, max_size=3).map(tuple),
+    install_scripts=_maps,
+    dependencies=_maps,
+    optional_dependencies=_maps,
+    integrity=_text,
+    tarball=_text,
+    hashes=st.lists(st.text(max_size=8), max_size=2).map(tuple),
+    deprecated=_text,
+    yanked=st.booleans(),
+    yanked_reason=_text,
+    has_wheel=st.one_of(st.none(), st.booleans()),
+    files=st.lists(st.text(max_size=8), max_size=2).map(tuple),
+    unpublished=st.booleans(),
+    git_head=_text,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_versions, max_size=6))
+def test_any_versions_round_trip(infos: list[VersionInfo]) -> None:
+    meta = PackageMetadata("npm", "n", {info.version: info for info in infos})
+    again = metadata_from_json(metadata_to_json(meta))
+    assert again == meta
+    assert list(again.versions) == list(meta.versions)  # order kept
+
+
+def test_decoded_versions_are_frozen() -> None:
+    meta = PackageMetadata("npm", "n", {"1.0.0": VersionInfo("1.0.0", integrity="sha512-x")})
+    info = metadata_from_json(metadata_to_json(meta)).versions["1.0.0"]
+    assert type(info) is VersionInfo
+    with pytest.raises(FrozenInstanceError):
+        info.integrity = "sha512-y"  # type: ignore[misc]
+
+
+def _record(**changes: object) -> str:
+    two = {"1.0.0": VersionInfo("1.0.0"), "2.0.0": VersionInfo("2.0.0", integrity="sha512-x")}
+    raw = json.loads(metadata_to_json(PackageMetadata("npm", "n", two)))
+    raw.update(changes)
+    return json.dumps(raw)
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [
+        [],  # no version column
+        [["1.0.0", "2.0.0"], None, None, None, None, None, None, None, None, ["x"]],  # short
+        [["1.0.0", 2]],  # a version that is not a string
+        [["1.0.0"], [1, 2]],  # longer than the version column
+        [["1.0.0"], None, None, ["x"]],  # flags not an integer
+        [["1.0.0"]] + [None] * 16,  # more columns than the format has
+        {"v": ["1.0.0"]},  # not a list of columns
+    ],
+)
+def test_malformed_version_columns_are_a_value_error(columns: object) -> None:
+    with pytest.raises(ValueError):
+        metadata_from_json(_record(V=columns))
