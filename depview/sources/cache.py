@@ -23,6 +23,7 @@ import sqlite3
 import time
 import zlib
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -134,6 +135,25 @@ def _read_many(cache: Any, keys: list[str]) -> dict[str, bytes]:
     return out
 
 
+def _write_batch(cache: Any, batch: dict[str, CacheEntry]) -> BaseException | None:
+    """Encode ``batch`` and store it in one transaction (in the writer thread)."""
+    try:
+        blobs = [(key, entry.encode()) for key, entry in batch.items()]
+        with cache.transact():  # held only for the SQLite writes, not the compressing
+            for key, blob in blobs:
+                cache.set(key, blob)
+    except (sqlite3.Error, OSError, ValueError, diskcache.Timeout) as exc:
+        return exc
+    return None
+
+
+def _close_quietly(cache: Any) -> None:
+    try:
+        cache.close()  # closes the calling thread's connection
+    except (sqlite3.Error, OSError):
+        pass
+
+
 class MetadataCache:
     """A process-safe key -> :class:`CacheEntry` store. Every failure is a miss, never fatal."""
 
@@ -141,8 +161,13 @@ class MetadataCache:
         self.directory = Path(directory)
         self.clock = clock
         self.problem: str | None = None  # set when the cache had to be rebuilt or disabled
-        # Writes are batched: one SQLite transaction per FLUSH_EVERY records, and at close.
-        self._pending: dict[str, bytes] = {}
+        # Writes are batched, FLUSH_EVERY records a transaction, and written by one
+        # background thread (compressing and SQLite release the GIL, so a cold run's
+        # parsing goes on meanwhile). Until a record is on disk, get answers from memory.
+        self._pending: dict[str, CacheEntry] = {}  # not yet handed to the writer
+        self._writing: dict[str, CacheEntry] = {}  # being written
+        self._writer: ThreadPoolExecutor | None = None
+        self._write: Future[BaseException | None] | None = None
         # Records read ahead in bulk (preload), each handed out once by get.
         self._preloaded: dict[str, bytes] = {}
         self._cache: Any = self._open()
@@ -209,10 +234,11 @@ class MetadataCache:
         if self._cache is None:
             return None
         full = KEY_PREFIX + key
+        written = self._pending.get(full) or self._writing.get(full)
+        if written is not None:
+            return written
         try:
-            blob = (
-                self._pending.get(full) or self._preloaded.pop(full, None) or self._cache.get(full)
-            )
+            blob = self._preloaded.pop(full, None) or self._cache.get(full)
         except (sqlite3.Error, OSError, ValueError):
             self._recover()
             return None
@@ -228,25 +254,43 @@ class MetadataCache:
         if self._cache is None:
             return
         self._preloaded.pop(KEY_PREFIX + key, None)
-        self._pending[KEY_PREFIX + key] = entry.encode()
+        self._pending[KEY_PREFIX + key] = entry
         if len(self._pending) >= FLUSH_EVERY:
-            self.flush()
+            self._hand_off()
 
     def flush(self) -> None:
-        """Write the batched records in one transaction."""
+        """Write every record put so far, and wait until they are on disk."""
+        self._hand_off()
+        self._settle()
+
+    def _hand_off(self) -> None:
+        """Give the pending records to the writer thread (after the batch before them)."""
+        self._settle()
         if self._cache is None or not self._pending:
             return
-        pending, self._pending = self._pending, {}
-        try:
-            with self._cache.transact():
-                for key, blob in pending.items():
-                    self._cache.set(key, blob)
-        except (sqlite3.Error, OSError, ValueError):
+        batch, self._pending = self._pending, {}
+        self._writing = batch
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="depview-cache")
+        self._write = self._writer.submit(_write_batch, self._cache, batch)
+
+    def _settle(self) -> None:
+        """Wait for the batch being written; a failed write rebuilds the cache."""
+        write, self._write = self._write, None
+        if write is None:
+            return
+        failure = write.result()
+        self._writing = {}
+        if isinstance(failure, diskcache.Timeout):
+            return  # another process held the database too long: those records are lost
+        if failure is not None:
             self._recover()
 
     def delete(self, key: str) -> None:
         self._pending.pop(KEY_PREFIX + key, None)
         self._preloaded.pop(KEY_PREFIX + key, None)
+        if KEY_PREFIX + key in self._writing:
+            self._settle()
         if self._cache is None:
             return
         try:
@@ -256,9 +300,15 @@ class MetadataCache:
 
     def _recover(self) -> None:
         """A read or write failed mid-run: rebuild once, else stop using the cache."""
+        write, self._write = self._write, None
+        if write is not None:
+            write.result()  # never close the database under the writer
         self._pending = {}
+        self._writing = {}
         self._preloaded = {}
         if self._cache is not None:
+            if self._writer is not None:
+                self._writer.submit(_close_quietly, self._cache).result()
             try:
                 self._cache.close()
             except (sqlite3.Error, OSError):
@@ -285,6 +335,11 @@ class MetadataCache:
     def close(self) -> None:
         if self._cache is not None:
             self.flush()
+        if self._writer is not None:
+            if self._cache is not None:  # the writer thread's own SQLite connection
+                self._writer.submit(_close_quietly, self._cache).result()
+            self._writer.shutdown()
+            self._writer = None
         if self._cache is not None:
             try:
                 self._cache.cull()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import sqlite3
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -233,4 +235,40 @@ def test_preload_failure_leaves_records_to_be_read_one_by_one(
     cache.preload(["k"])
     entry = cache.get("k")
     assert entry is not None and entry.payload == '"v"'
+    cache.close()
+
+
+def _writer_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("depview-cache")]
+
+
+def test_records_are_written_in_the_background_and_readable_meanwhile(tmp_path: Path) -> None:
+    cache = MetadataCache(tmp_path)
+    entries = {
+        f"k{i}": CacheEntry(f'"{i}"', 1.0, 60.0) for i in range(cache_module.FLUSH_EVERY + 5)
+    }
+    for key, entry in entries.items():
+        cache.put(key, entry)
+    assert _writer_threads()  # the first full batch went to the writer
+    assert all(cache.get(key) == entry for key, entry in entries.items())
+    cache.close()
+    assert not _writer_threads()  # close waits for the writer and stops it
+
+    again = MetadataCache(tmp_path)
+    assert all(again.get(key) == entry for key, entry in entries.items())
+    again.close()
+
+
+def test_a_failed_background_write_rebuilds_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(cache: object, batch: object) -> BaseException:
+        return sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(cache_module, "_write_batch", failing)
+    cache = MetadataCache(tmp_path)
+    cache.put("k", CacheEntry('"v"', 1.0, 60.0))
+    cache.flush()  # no exception: the failure is reported as a problem
+    assert cache.problem is not None and "rebuilt" in cache.problem
+    assert cache.enabled and cache.get("k") is None
     cache.close()
