@@ -9,7 +9,9 @@ its own process with the given latency per request, then times
 directory: cold (empty cache) and warm. Prints seconds, requests, and the cache
 size against the raw packument bytes.
 
-Targets: cold <= 5 s, warm <= 0.5 s, cache <= 5% of raw. The cache ratio is
+The warm run is timed twice: in the same process right after the cold one, and in
+a new interpreter (as a user's second run is; its imports are not timed). Targets:
+cold <= 5 s, warm <= 0.5 s (both warm figures), cache <= 5% of raw. The cache ratio is
 also printed against the replay packuments, but those were trimmed to about
 1 KB a version when the replays were built (a one-line readme, no per-version
 descriptions, keywords, scripts or devDependencies); the target is judged against documents as a
@@ -132,6 +134,46 @@ async def enrich(settings: Settings, packages: list[PackageId]) -> tuple[float, 
     return elapsed, requests, ok, errors
 
 
+_WARM_CHILD = """
+import asyncio, json, sys
+from pathlib import Path
+job = json.load(sys.stdin)
+sys.path[:0] = [job["root"], job["root"] + "/bench"]
+from bench_enrich import enrich
+from depview.config import Settings
+from depview.model import PackageId
+settings = Settings(**{**job["settings"], "cache_dir": Path(job["settings"]["cache_dir"])})
+packages = [PackageId(*p) for p in job["packages"]]
+print(json.dumps(asyncio.run(enrich(settings, packages))))
+"""
+
+
+def warm_in_new_process(
+    settings: Settings, packages: list[PackageId]
+) -> tuple[float, int, int, int]:
+    """:func:`enrich` in a fresh interpreter, as a user's second run is (imports not timed)."""
+    job = {
+        "root": str(ROOT),
+        "settings": {
+            "npm_registry": settings.npm_registry,
+            "pypi_url": settings.pypi_url,
+            "osv_url": settings.osv_url,
+            "cache_dir": str(settings.cache_dir),
+            "concurrency": settings.concurrency,
+        },
+        "packages": [[p.ecosystem, p.name, p.version] for p in packages],
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _WARM_CHILD],
+        input=json.dumps(job),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    elapsed, requests, ok, errors = json.loads(done.stdout)
+    return float(elapsed), int(requests), int(ok), int(errors)
+
+
 def process_cpu(pid: int) -> float | None:
     """CPU seconds a child process used so far (Linux ``/proc``; None elsewhere)."""
     try:
@@ -182,18 +224,21 @@ def main() -> None:
             cpu = time.process_time()
             warm = asyncio.run(enrich(settings, packages))
             warm_cpu = time.process_time() - cpu
+            fresh = warm_in_new_process(settings, packages)
         cache_bytes = dir_bytes(cache_dir)
 
     print(
         f"packages {args.packages}, latency {args.latency * 1000:.0f} ms, concurrency {args.concurrency}"
     )
     print(f"machine: sum(range(1e7)) {machine_speed():.2f} s (idle 2020s laptop core: ~0.2 s)")
-    print(f"{'run':<6} {'seconds':>8} {'cpu s':>7} {'requests':>9} {'ok':>6} {'errors':>7}")
+    print(f"{'run':<17} {'seconds':>8} {'cpu s':>7} {'requests':>9} {'ok':>6} {'errors':>7}")
     for label, (secs, reqs, ok, errs), cpu_s in (
         ("cold", cold, cold_cpu),
         ("warm", warm, warm_cpu),
     ):
-        print(f"{label:<6} {secs:>8.2f} {cpu_s:>7.2f} {reqs:>9} {ok:>6} {errs:>7}")
+        print(f"{label:<17} {secs:>8.2f} {cpu_s:>7.2f} {reqs:>9} {ok:>6} {errs:>7}")
+    secs, reqs, ok, errs = fresh
+    print(f"{'warm, new process':<17} {secs:>8.2f} {'':>7} {reqs:>9} {ok:>6} {errs:>7}")
     if server_before is not None and server_after is not None:
         print(
             f"the loopback server used {server_after - server_before:.2f} s of CPU during the "
@@ -216,7 +261,7 @@ def main() -> None:
     print(
         "targets: cold <= 5 s {}, warm <= 0.5 s {}, cache <= 5% of registry packuments {}".format(
             "ok" if cold[0] <= 5 else "MISSED",
-            "ok" if warm[0] <= 0.5 else "MISSED",
+            "ok" if max(warm[0], fresh[0]) <= 0.5 else "MISSED",
             cache_verdict,
         )
     )
