@@ -373,3 +373,137 @@ async def test_the_registry_client_keeps_no_cookies() -> None:
             assert len(c.cookies) == 0
         finally:
             await c.aclose()
+
+
+# ----------------------------------------------------------------- the Fetcher's direct path
+
+
+def lean_fetcher(limit: int = 4, **settings: object) -> tuple[Fetcher, LeanTransport]:
+    transport = LeanTransport(limit)
+    fetcher = Fetcher(Settings(retries=1, **settings), transport=transport)  # type: ignore[arg-type]
+    assert fetcher._lean is transport
+    return fetcher, transport
+
+
+async def test_the_fetcher_talks_to_its_transport_directly(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[dict[str, str]] = []
+
+    async def chunked(
+        method: str, target: str, headers: dict[str, str], body: bytes, w: asyncio.StreamWriter
+    ) -> bool:
+        seen.append(headers)
+        payload = gzip.compress(b'{"got": %d, "path": "%s"}' % (len(body), target.encode()))
+        half = len(payload) // 2
+        w.write(
+            b'HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nETag: "e1"\r\n'
+            b"Transfer-Encoding: chunked\r\n\r\n"
+            + b"%x\r\n%s\r\n" % (half, payload[:half])
+            + b"%x\r\n%s\r\n" % (len(payload) - half, payload[half:])
+            + b"0\r\n\r\n"
+        )
+        return True
+
+    def no_httpx(*args: object, **kwargs: object) -> None:
+        raise AssertionError("went through httpx")
+
+    fetcher, _ = lean_fetcher()
+    monkeypatch.setattr(fetcher.client, "send", no_httpx)
+    async with serve(chunked) as srv, fetcher:
+        got = await fetcher.get(f"{srv.url}/a%2fb?x=1", source="npm", etag='"e0"')
+        posted = await fetcher.post_json(f"{srv.url}/v1/querybatch", {"q": 1}, source="osv")
+        assert srv.connections == 1
+    assert not isinstance(got, Unavailable) and not isinstance(posted, Unavailable)
+    assert got.data == {"got": 0, "path": "/a%2fb?x=1"} and got.etag == '"e1"'
+    assert posted.data == {"got": 7, "path": "/v1/querybatch"}
+    assert seen[0]["host"] == srv.url.removeprefix("http://")
+    assert seen[0]["accept-encoding"] == "gzip" and seen[0]["if-none-match"] == '"e0"'
+    assert seen[0]["user-agent"].startswith("depview/")
+    assert seen[1]["content-length"] == "7" and seen[1]["content-type"] == "application/json"
+    assert fetcher.bytes_received == len(got.body) + len(posted.body)
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "reason"),
+    [
+        # 70 MiB of zeros in 70 KB of gzip: inflated no further than the limit
+        (gzip.compress(b"0" * (70 * 1024 * 1024)), {"Content-Encoding": "gzip"}, "larger than"),
+        (gzip.compress(b'{"a": 1}')[:-6], {"Content-Encoding": "gzip"}, "DecodingError"),
+        (b"\x1f\x8bnot gzip", {"Content-Encoding": "gzip"}, "DecodingError"),
+        (b"{}", {"Content-Encoding": "br"}, "DecodingError"),
+    ],
+)
+async def test_hostile_bodies_on_the_direct_path(
+    body: bytes, headers: dict[str, str], reason: str
+) -> None:
+    async def hostile(
+        method: str, target: str, h: dict[str, str], b: bytes, w: asyncio.StreamWriter
+    ) -> bool:
+        w.write(respond(body=body, headers=headers))
+        return True
+
+    fetcher, _ = lean_fetcher()
+    async with serve(hostile) as srv, fetcher:
+        result = await fetcher.get(f"{srv.url}/x", source="npm")
+    assert isinstance(result, Unavailable) and reason in result.reason
+
+
+async def test_statuses_on_the_direct_path() -> None:
+    async def by_path(
+        method: str, target: str, h: dict[str, str], b: bytes, w: asyncio.StreamWriter
+    ) -> bool:
+        answers = {
+            "/moved": respond(301, b"", {"Location": "/here"}),
+            "/here": respond(body=b'"here"'),
+            "/same": respond(304, b"", {"ETag": '"e"', "Content-Length": None}),
+            "/gone": respond(404, b"{}"),
+            "/busy": respond(429, b"", {"Retry-After": "100000"}),
+        }
+        w.write(answers.get(target, respond(418, b"")))
+        return True
+
+    fetcher, _ = lean_fetcher(deadline=5.0)
+    async with serve(by_path) as srv, fetcher:
+        moved = await fetcher.get(f"{srv.url}/moved", source="npm")
+        same = await fetcher.get(f"{srv.url}/same", source="npm")
+        gone = await fetcher.get(f"{srv.url}/gone", source="npm")
+        busy = await fetcher.get(f"{srv.url}/busy", source="npm")
+        teapot = await fetcher.get(f"{srv.url}/tea", source="npm")
+    assert not isinstance(moved, Unavailable) and moved.data == "here"
+    assert moved.url == f"{srv.url}/here"
+    assert not isinstance(same, Unavailable) and (same.status, same.etag) == (304, '"e"')
+    assert not isinstance(gone, Unavailable) and gone.status == 404
+    assert isinstance(busy, Unavailable) and "past the run deadline" in busy.reason
+    assert isinstance(teapot, Unavailable) and teapot.reason == "HTTP 418"
+
+
+async def test_what_the_direct_path_leaves_to_httpx(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    assert Fetcher(Settings())._lean is None  # httpx routes proxies
+    monkeypatch.delenv("HTTPS_PROXY")
+    assert Fetcher(Settings(), client=httpx.AsyncClient())._lean is None
+    transport = LeanTransport(2)
+    declined = await transport.fetch("GET", "http://127.0.0.1:9/caf\u00e9", {}, None, {}, 10)
+    assert declined is None  # not plain ASCII: httpx quotes it
+    assert (
+        await transport.fetch("GET", "http://127.0.0.1:9/x", {"A": "\u00e9"}, None, {}, 10) is None
+    )
+
+
+async def test_an_http2_origin_leaves_the_direct_path_for_httpx(
+    certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cert, key = certificate
+
+    class FakeH2(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            return httpx.Response(200, json={"via": "h2", "path": request.url.path})
+
+    transport = LeanTransport(2, verify=ssl.create_default_context(cafile=str(cert)))
+    monkeypatch.setattr(transport, "_h2_transport", FakeH2)
+    fetcher = Fetcher(Settings(), transport=transport)
+    async with serve(ok_keepalive, tls=_server_tls(cert, key, ["h2"])) as srv, fetcher:
+        first = await fetcher.get(f"{srv.url}/one", source="npm")
+        second = await fetcher.get(f"{srv.url}/two", source="npm")
+    assert not isinstance(first, Unavailable) and first.data == {"via": "h2", "path": "/one"}
+    assert not isinstance(second, Unavailable) and second.data == {"via": "h2", "path": "/two"}
+    assert srv.requests == []
