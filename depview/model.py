@@ -99,6 +99,9 @@ class SourceKind(StrEnum):
     LINK = "link"  # a symlinked local directory (link:)
 
 
+_PROJECT_KINDS = (SourceKind.ROOT, SourceKind.WORKSPACE)
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     """Where the lockfile says a package comes from, as recorded."""
@@ -108,7 +111,7 @@ class Source:
 
     @property
     def is_local_project(self) -> bool:
-        return self.kind in (SourceKind.ROOT, SourceKind.WORKSPACE)
+        return self.kind in _PROJECT_KINDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,9 +197,13 @@ class DependencyGraph:
 
     def dependencies(self) -> Iterator[Package]:
         """Every locked package that is not the project or one of its workspaces."""
+        roots = self.roots
+        root_names = {root.name for root in roots}  # a name test first: PackageId == is slower
         for pkg in self.packages.values():
-            if not pkg.source.is_local_project and pkg.id not in self.roots:
-                yield pkg
+            if pkg.source.kind not in _PROJECT_KINDS:
+                pid = pkg.id
+                if pid.name not in root_names or pid not in roots:
+                    yield pkg
 
     def direct(self) -> frozenset[PackageId]:
         """Packages that a root (project or workspace) depends on directly."""

@@ -121,11 +121,6 @@ def _facts(ecosystem: str, version: str) -> Facts:
 _BY_TIME = attrgetter("published")
 
 
-def _time_or_min(info: VersionInfo) -> datetime:
-    assert info.published is not None
-    return info.published
-
-
 def _beats(key: Any, time: datetime, best_key: Any, best_time: datetime) -> bool:
     """Does a candidate met earlier in registry order beat the best one of its tier so far?
 
@@ -145,9 +140,10 @@ def _backwards(versions: Mapping[str, VersionInfo]) -> Iterable[VersionInfo]:
 
 
 class _Order:
-    """:attr:`History.ordered` with its parallel lists (publish times, version facts)."""
+    """:attr:`History.ordered` with its parallel lists (publish times; version facts,
+    parsed on first need: most readers only slice by time)."""
 
-    __slots__ = ("keys", "lines", "ordered", "pre", "times", "untimed")
+    __slots__ = ("_parsed", "ecosystem", "ordered", "times", "untimed")
 
     def __init__(self, metadata: PackageMetadata) -> None:
         pypi = metadata.ecosystem == "pypi"
@@ -161,15 +157,37 @@ class _Order:
             else:
                 timed.append(v)
         timed.sort(key=_BY_TIME)
-        eco = metadata.ecosystem
-        get = _facts_table(eco).get
-        facts = [get(v.version) or _facts(eco, v.version) for v in timed]
+        self.ecosystem = metadata.ecosystem
         self.ordered: tuple[VersionInfo, ...] = tuple(timed)
         self.untimed: tuple[VersionInfo, ...] = tuple(untimed)
-        self.times: list[datetime] = [_time_or_min(v) for v in timed]
-        self.keys: list[Any] = [f[0] for f in facts]
-        self.lines: list[str | None] = [f[1] for f in facts]
-        self.pre: list[bool] = [f[2] for f in facts]
+        self.times: list[datetime] = list(map(_BY_TIME, timed))
+        self._parsed: tuple[list[Any], list[str | None], list[bool]] | None = None
+
+    def facts(self) -> tuple[list[Any], list[str | None], list[bool]]:
+        """(sort keys, release lines, prerelease?) of :attr:`ordered`."""
+        found = self._parsed
+        if found is None:
+            eco = self.ecosystem
+            get = _facts_table(eco).get
+            facts = [get(v.version) or _facts(eco, v.version) for v in self.ordered]
+            found = self._parsed = (
+                [f[0] for f in facts],
+                [f[1] for f in facts],
+                [f[2] for f in facts],
+            )
+        return found
+
+    @property
+    def keys(self) -> list[Any]:
+        return self.facts()[0]
+
+    @property
+    def lines(self) -> list[str | None]:
+        return self.facts()[1]
+
+    @property
+    def pre(self) -> list[bool]:
+        return self.facts()[2]
 
 
 class History:
@@ -292,46 +310,85 @@ class History:
 
         One pass, newest entries of the registry's record first (where the version
         before it usually is): a tier is not tracked once a better one has a
-        candidate.
+        candidate. A release is placed in its tier from its version's facts alone
+        and only then, if it would beat that tier's best so far, checked for being
+        a candidate (published before ``info``, live). Once the first tier has one,
+        the rest of the pass looks only for a higher version of it: most releases
+        are passed over after a comparison or two.
         """
         t = info.published
         if t is None:
             return self._baseline_untimed(info)
         eco = self.ecosystem
         pypi = eco == "pypi"
-        get = _facts_table(eco).get
-        own, line, pre_self = get(info.version) or _facts(eco, info.version)
+        # Each version's facts: a KeyError (once per version text and process) parses them.
+        facts = _FACTS.get(eco) or _facts_table(eco)
+        own, line, pre_self = _facts(eco, info.version)
         stable = not pre_self
+        comparable = own is not None  # an unparseable version has no "lower" ones
         b0 = b1 = b2 = b3 = None
         k0 = k1 = k2 = k3 = None
         t0 = t1 = t2 = t3 = t
         # Backwards through the registry's order: of two candidates with the same
         # version and time, the one met first is the later one in `ordered`.
-        for v in _backwards(self.metadata.versions):
+        versions = self.metadata.versions
+        backwards = iter(
+            reversed(versions.values()) if type(versions) is dict else _backwards(versions)
+        )
+        for v in backwards:
+            try:
+                k, v_line, v_pre = facts[v.version]
+            except KeyError:
+                k, v_line, v_pre = _facts(eco, v.version)
+            if v_pre and stable:
+                continue
+            if v_line == line:
+                if comparable and k is not None and k < own:
+                    tier = 0
+                else:
+                    tier = 1
+            elif b1 is not None:
+                continue
+            elif b2 is not None:
+                if k is None or k < k2 or not k < own:
+                    continue
+                tier = 2
+            elif comparable and k is not None and k < own:
+                tier = 2
+            else:
+                tier = 3
+            p = v.published
+            if p is None or p >= t or v.unpublished or (pypi and not v.files):
+                continue  # not a candidate
+            if tier == 0:
+                b0, k0, t0 = v, k, p
+                break  # the best tier has a candidate: only a better one of it counts now
+            if tier == 1:
+                if b1 is None or _beats(k, p, k1, t1):
+                    b1, k1, t1 = v, k, p
+            elif tier == 2:
+                if b2 is None or k != k2 or p > t2:
+                    b2, k2, t2 = v, k, p
+            elif b3 is None or _beats(k, p, k3, t3):
+                b3, k3, t3 = v, k, p
+        else:
+            if b1 is not None:
+                return b1
+            return b2 if b2 is not None else b3
+        # Lower than this version, in its line: the higher one wins, then the later one.
+        for v in backwards:
+            try:
+                k, v_line, v_pre = facts[v.version]
+            except KeyError:
+                k, v_line, v_pre = _facts(eco, v.version)
+            if v_line != line or k is None or k < k0 or not k < own or (v_pre and stable):
+                continue
             p = v.published
             if p is None or p >= t or v.unpublished or (pypi and not v.files):
                 continue
-            k, v_line, v_pre = get(v.version) or _facts(eco, v.version)
-            if stable and v_pre:
-                continue
-            if v_line == line:
-                if own is not None and k is not None and k < own:
-                    if b0 is None or (k >= k0 and (k != k0 or p > t0)):
-                        b0, k0, t0 = v, k, p
-                elif b0 is None and (b1 is None or _beats(k, p, k1, t1)):
-                    b1, k1, t1 = v, k, p
-            elif b0 is not None or b1 is not None:
-                continue
-            elif own is not None and k is not None and k < own:
-                if b2 is None or (k >= k2 and (k != k2 or p > t2)):
-                    b2, k2, t2 = v, k, p
-            elif b2 is None and (b3 is None or _beats(k, p, k3, t3)):
-                b3, k3, t3 = v, k, p
-        if b0 is not None:
-            return b0
-        if b1 is not None:
-            return b1
-        return b2 if b2 is not None else b3
+            if k != k0 or p > t0:
+                b0, k0, t0 = v, k, p
+        return b0
 
     def _baseline_untimed(self, info: VersionInfo) -> VersionInfo | None:
         """:meth:`baseline` of a release with no publish time (a newest-first scan of :attr:`ordered`)."""
@@ -341,7 +398,7 @@ class History:
         own, line, pre_self = _facts(self.ecosystem, info.version)
         stable = not pre_self
         order = self._sorted()
-        keys, lines, pre = order.keys, order.lines, order.pre
+        keys, lines, pre = order.facts()
         best: list[int | None] = [None, None, None, None]
         for i in range(end - 1, -1, -1):  # newest first: ties go to the latest published
             if stable and pre[i]:
@@ -370,27 +427,27 @@ class History:
             return accounts[account]
         found: _Account | None = None
         if account:
-            fold = _folded
-            for v in self._sorted().ordered:
-                t = _time_or_min(v)
+            fold = _folded  # e-mails as email_of() gives them: folded, "" for none
+            order = self._sorted()
+            for v, t in zip(order.ordered, order.times, strict=True):
                 p = v.publisher
-                if p is not None and (fold(p.name or p.email or "")) == account:
+                if p is not None and fold(p.name or p.email or "") == account:
                     if found is None:
                         found = _Account()
                     if found.first_published is None:
                         found.first_published = t
                     found.published_count_times.append(t)
-                    email = email_of(p)
+                    email = fold(p.email) if p.email else ""
                     if email:
                         found.emails.append((t, email, v.version, "publisher"))
                 for m in v.maintainers:
-                    if (fold(m.name or m.email or "")) != account:
+                    if fold(m.name or m.email or "") != account:
                         continue
                     if found is None:
                         found = _Account()
                     if found.first_listed is None:
                         found.first_listed = t
-                    email = email_of(m)
+                    email = fold(m.email) if m.email else ""
                     if email:
                         found.emails.append((t, email, v.version, "maintainer"))
         accounts[account] = found
@@ -408,7 +465,15 @@ class History:
         fold = _folded
         published = False
         email_seen = email is None
+        last: Person | None = None  # releases in a row usually share their publisher
+        by_account = False
         for v in candidates:
+            p = v.publisher
+            if p is not last:
+                last = p
+                by_account = p is not None and fold(p.name or p.email or "") == account
+            if email_seen and not by_account:
+                continue  # nothing left to learn from a release by another account
             if t is not None and (
                 v.published is None
                 or not v.published < t
@@ -416,8 +481,7 @@ class History:
                 or (pypi and not v.files)
             ):
                 continue
-            p = v.publisher
-            if p is not None and (fold(p.name or p.email or "")) == account:
+            if by_account:
                 published = True
                 if not email_seen and email_of(p) == email:
                     email_seen = True
@@ -451,17 +515,18 @@ class History:
         if not missing:
             return out
         fold = _folded
-        for v in self._sorted().ordered:
+        order = self._sorted()
+        for v, t in zip(order.ordered, order.times, strict=True):
             p = v.publisher
             if p is not None:
                 key = fold(p.name or p.email or "")
                 if key in missing:
-                    out[key] = _time_or_min(v)
+                    out[key] = t
                     missing.discard(key)
             for m in v.maintainers:
                 key = fold(m.name or m.email or "")
                 if key in missing:
-                    out[key] = _time_or_min(v)
+                    out[key] = t
                     missing.discard(key)
             if not missing:
                 break
@@ -493,6 +558,9 @@ class PackageContext(NamedTuple):
     than a frozen dataclass: one is made per locked package and per suggestion
     candidate, and a frozen dataclass's ``__init__`` (an ``object.__setattr__``
     call per field) costs about four times as much.
+
+    ``engine._context`` builds it and ``signals.run_all`` unpacks it by position
+    (tests/risk/test_run_all.py pins the field order).
     """
 
     package: Package

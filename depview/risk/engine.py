@@ -14,11 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import NamedTuple
 
 from depview.config import Settings
 from depview.metadata import Advisory, PackageMetadata, Unavailable, VersionInfo
 from depview.model import DependencyGraph, Package, PackageId, SourceKind, normalize_name
+from depview.records import positional_constructor
 from depview.risk.context import History, MetadataLookup, PackageContext, RiskSettings
 from depview.risk.model import KINDS, Finding, Level, Suggestion, Verdict
 from depview.risk.policy import combine
@@ -40,6 +42,13 @@ SUGGEST_AT = Level.HIGH
 
 _KIND_ORDER = {k: i for i, k in enumerate(KINDS)}
 
+# Enum members as module constants: reading one from its class costs about as much
+# as a small function call (the enum metaclass has a ``__getattr__``).
+_REGISTRY = SourceKind.REGISTRY
+_NONE = Level.NONE
+
+_TUPLE_NEW = tuple.__new__  # PackageContext(...) by position, without its __new__
+
 Metadata = PackageMetadata | Unavailable
 
 
@@ -57,10 +66,10 @@ def evaluate(ctx: PackageContext) -> tuple[tuple[Finding, ...], Level, tuple[str
 def _judged(findings: list[Finding]) -> tuple[tuple[Finding, ...], Level, tuple[str, ...]]:
     """(findings in report order, level after policy, combination sentences)."""
     if not findings:
-        return (), Level.NONE, ()
+        return (), _NONE, ()
     ordered = _sort(findings) if len(findings) > 1 else (findings[0],)
     level, combos = combine(ordered)
-    return ordered, level, tuple(c.reason for c in combos)
+    return ordered, level, tuple([c.reason for c in combos]) if combos else ()
 
 
 def _resolve(settings: Settings | RiskSettings) -> RiskSettings:
@@ -144,7 +153,7 @@ def _context(
     pid = pkg.id
     eco = pid.ecosystem
     settings = catalog.settings
-    if pkg.source.kind is not SourceKind.REGISTRY:
+    if pkg.source.kind is not _REGISTRY:
         return PackageContext.build(
             pkg, None, advisories, settings, lockfile_has_hashes=lockfile_has_hashes
         )
@@ -162,19 +171,34 @@ def _context(
             baseline = history.baseline(info)
     elif meta is None:
         meta = Unavailable(eco, "no registry data was fetched for this package")
-    return PackageContext(
-        pkg,
-        meta,
-        advisories,
-        settings,
-        catalog.lookup(eco),
-        history,
-        info,
-        baseline,
-        live,
-        full if isinstance(full, PackageMetadata) else None,
-        lockfile_has_hashes,
+    # PackageContext(...) with every field, without its generated __new__ (a Python call).
+    return _TUPLE_NEW(
+        PackageContext,
+        (
+            pkg,
+            meta,
+            advisories,
+            settings,
+            catalog._lookups.get(eco) or catalog.lookup(eco),
+            history,
+            info,
+            baseline,
+            live,
+            full if isinstance(full, PackageMetadata) else None,
+            lockfile_has_hashes,
+            False,  # hypothetical
+        ),
     )
+
+
+# A verdict per judged package: Verdict(...) positionally, for a third of the cost.
+_new_verdict = positional_constructor(Verdict)
+
+
+@lru_cache(maxsize=4096)
+def _publisher_label(text: str) -> str | None:
+    """A publisher's name (else e-mail) as a verdict shows it; memoised (accounts recur)."""
+    return safe(text, 120) or None
 
 
 def _verdict(
@@ -183,31 +207,32 @@ def _verdict(
     suggest: bool = True,
 ) -> Verdict:
     info = ctx.info
+    package = ctx.package
     publisher: str | None = None
-    if info is not None and info.publisher is not None:
-        publisher = safe(info.publisher.name or info.publisher.email or "", 120) or None
-    unknown = ctx.package.source.kind is SourceKind.REGISTRY and not isinstance(
-        ctx.metadata, PackageMetadata
-    )
+    if info is not None:
+        person = info.publisher
+        if person is not None:
+            publisher = _publisher_label(person.name or person.email or "")
+    unknown = package.source.kind is _REGISTRY and not isinstance(ctx.metadata, PackageMetadata)
     found = run_all(ctx)
-    if not found:  # the usual case (positional: a frozen dataclass's keywords cost more)
+    if not found:  # the usual case
         published = info.published if info is not None else None
-        return Verdict(ctx.package.id, Level.NONE, 0, (), None, published, publisher, unknown, ())
+        return _new_verdict(package.id, _NONE, 0, (), None, published, publisher, unknown, ())
     findings, level, combos = _judged(found)
     suggestion: Suggestion | None = None
     if suggest and level >= SUGGEST_AT:
-        specs = dependents_specs(graph, ctx.package.id) if graph is not None else []
+        specs = dependents_specs(graph, package.id) if graph is not None else []
         suggestion = suggest_version(ctx, specs, evaluate_level)
-    return Verdict(
-        id=ctx.package.id,
-        level=level,
-        score=score(level, findings, len(combos)),
-        findings=findings,
-        suggestion=suggestion,
-        published=info.published if info is not None else None,
-        publisher=publisher,
-        unknown=unknown or any(f.kind == "metadata-unavailable" for f in findings),
-        combined=combos,
+    return _new_verdict(
+        package.id,
+        level,
+        score(level, findings, len(combos)),
+        findings,
+        suggestion,
+        info.published if info is not None else None,
+        publisher,
+        unknown or "metadata-unavailable" in [f.kind for f in findings],
+        combos,
     )
 
 
@@ -279,8 +304,9 @@ def judge_all(
     has_hashes = _records_hashes(graph)
     out: dict[PackageId, Verdict] = {}
     for pkg in graph.dependencies() if packages is None else packages:
-        if packages is not None and graph.is_project_node(pkg.id):
+        pid = pkg.id
+        if packages is not None and graph.is_project_node(pid):
             continue
-        found = advisories.get(pkg.id, ()) if advisories else ()
-        out[pkg.id] = _verdict(_context(pkg, catalog, found, has_hashes), graph, suggest)
+        found = advisories.get(pid, ()) if advisories else ()
+        out[pid] = _verdict(_context(pkg, catalog, found, has_hashes), graph, suggest)
     return out

@@ -69,9 +69,9 @@ def _dormant(findings: Sequence[Finding]) -> bool:
 
 def combine(findings: Sequence[Finding]) -> tuple[Level, tuple[Combination, ...]]:
     """The package level and the combination rules that fired (only those that raised it)."""
-    base = max((f.severity for f in findings), default=Level.NONE)
-    if len(findings) < 2:
-        return base, ()  # one signal alone is never raised (malware is critical already)
+    if len(findings) < 2:  # one signal alone is never raised (malware is critical already)
+        return (findings[0].severity if findings else Level.NONE), ()
+    base = max(f.severity for f in findings)
     rules: list[Combination] = []
     kinds = {f.kind for f in findings}
 

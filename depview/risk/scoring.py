@@ -35,13 +35,16 @@ _WEIGHT: dict[Level, float] = {
 }
 
 
+_NONE = Level.NONE  # (an enum member read from its class costs a function call)
+
+
 def score(level: Level, findings: Sequence[Finding], combinations: int = 0) -> int:
     low, high = BANDS[level]
-    if level is Level.NONE:
+    if level is _NONE:
         return 0
     # Only the findings count inside the band: a combination rule is implied by the
     # findings that fired it, and counting rules separately would let a stronger
     # finding (which makes the rule redundant) lower the score.
     del combinations
-    weight = sum(_WEIGHT[f.severity] for f in findings)
+    weight = sum([_WEIGHT[f.severity] for f in findings])
     return min(high, low + int(round(weight)))

@@ -84,3 +84,22 @@ def test_on_random_histories(
     integrity = "sha512-other" if hashed else None
     ctx = context(meta, info.version, ecosystem=ecosystem, integrity=integrity)
     assert run_all(ctx) == every_signal(ctx)
+
+
+def test_the_context_field_order_that_engine_and_run_all_rely_on() -> None:
+    # engine._context builds PackageContext by position and run_all unpacks it by
+    # position: a field added, removed or moved must be handled in both.
+    assert PackageContext._fields == (
+        "package",
+        "metadata",
+        "advisories",
+        "settings",
+        "lookup",
+        "history",
+        "info",
+        "baseline",
+        "live_info",
+        "full",
+        "lockfile_has_hashes",
+        "hypothetical",
+    )

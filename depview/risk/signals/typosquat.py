@@ -19,23 +19,23 @@ Differences only in digits at the end (``split``/``split2``, ``es2015``/
 ``es2016``) are the usual way families of legitimate packages are named and
 are not flagged. Severity: medium; high when the package is young.
 
-Matching is indexed by the deletion neighbourhood of each popular name
-(every string one deletion away, built per name length on first need), so
-judging a name costs a handful of dictionary look-ups. Before that, a name is
-checked against the heads and tails of the popular names of neighbouring
-lengths: one edit changes at most two adjacent characters, so a name one
-edit away from a popular one keeps that name's first or last
-``(len - 3) // 2`` characters; most names share neither and skip the
-deletion search (and its index) altogether. A generic two-edit
-search is not done: on the 20,000 npm names ranked just below the list it
-flagged mostly legitimate packages (``object-path``/``object-hash``) and it
-costs a 2-deletion index; the structured forms above cover the multi-edit
-tricks seen in real typosquats.
+One-edit matching needs no index of near misses: one edit changes at most
+two adjacent characters, so a name one edit away from a popular one keeps
+that name's first or last ``(len - 3) // 2`` characters. Those ends of the
+popular names of neighbouring lengths are kept in two sets per name length
+(built on first need); most names share neither and are settled by two set
+look-ups, and the few that do find their candidates by bisection in the
+popular names of each length sorted (and, reversed, sorted again). A generic
+two-edit search is not done: on the 20,000 npm names ranked just below the
+list it flagged mostly legitimate packages (``object-path``/``object-hash``)
+and it costs a 2-deletion index; the structured forms above cover the
+multi-edit tricks seen in real typosquats.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -92,11 +92,18 @@ def _osa(a: str, b: str, limit: int) -> int:
 _SKELETON_TABLE = str.maketrans(
     {"0": "o", "1": "l", "i": "l", "5": "s", "3": "e", "-": None, "_": None, ".": None}
 )
+# The same folding for ASCII text, as bytes: a str translation looks each distinct
+# character up in a dictionary (and raises and clears a KeyError for most of them).
+_SKELETON_BYTES = bytes.maketrans(b"01i53", b"ollse")
+_SKELETON_DROPPED = b"-_."
 
 
 def _skeleton(name: str) -> str:
     """The name with separators dropped and look-alike characters folded together."""
-    return name.lower().replace("rn", "m").replace("vv", "w").translate(_SKELETON_TABLE)
+    folded = name.lower().replace("rn", "m").replace("vv", "w")
+    if folded.isascii():
+        return folded.encode().translate(_SKELETON_BYTES, _SKELETON_DROPPED).decode()
+    return folded.translate(_SKELETON_TABLE)
 
 
 def _within_one(a: str, b: str) -> bool:
@@ -129,15 +136,24 @@ def _digit_variant(a: str, b: str) -> bool:
     return _TRAILING_DIGITS.sub("", a) == _TRAILING_DIGITS.sub("", b)
 
 
+def _starting_with(ordered: list[str], prefix: str) -> list[str]:
+    """The run of the sorted ``ordered`` that starts with ``prefix``."""
+    start = end = bisect_left(ordered, prefix)
+    while end < len(ordered) and ordered[end].startswith(prefix):
+        end += 1
+    return ordered[start:end]
+
+
 class PopularIndex:
     """The popular names of one ecosystem, indexed for near-miss look-ups.
 
-    Indexes are built lazily: a name on the list needs only a set look-up, and
-    the index of names by their ends is built per name length when a name of
-    that length is first judged.
+    Indexes are built lazily: a name on the list needs only a set look-up; the
+    skeletons on the first look-up; the ends of the names of neighbouring lengths
+    when a name of that length is first judged (the sorted names when one shares
+    an end); the scoped names by their bare name when a scoped name is judged.
     """
 
-    __slots__ = ("_by_len", "_ends", "_shapes", "ecosystem", "names")
+    __slots__ = ("_bare_names", "_by_len", "_ends", "_skeletons", "_sorted", "ecosystem", "names")
 
     def __init__(self, ecosystem: str, entries: list[tuple[str, int]]) -> None:
         self.ecosystem = ecosystem
@@ -148,25 +164,32 @@ class PopularIndex:
         self._by_len: dict[int, list[str]] = {}
         for name in self.names:
             self._by_len.setdefault(len(name), []).append(name)
-        self._ends: dict[int, tuple[dict[str, list[str]], dict[str, list[str]]]] = {}
-        self._shapes: tuple[dict[str, list[str]], dict[str, list[str]]] | None = None
+        self._ends: dict[int, tuple[set[str], set[str]]] = {}
+        self._sorted: dict[int, tuple[list[str], list[str]]] = {}
+        self._skeletons: dict[str, str | tuple[str, ...]] | None = None
+        self._bare_names: dict[str, list[str]] | None = None
 
     def __contains__(self, name: str) -> bool:
         return name in self.names
 
-    def _ends_index(self, n: int) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-        """The popular names of ``n - 1`` to ``n + 1`` characters by their first and by
-        their last ``size = (n - 3) // 2`` characters."""
+    def _ends_index(self, n: int) -> tuple[set[str], set[str]]:
+        """The first and the last ``size = (n - 3) // 2`` characters of every popular
+        name of ``n - 1`` to ``n + 1`` characters."""
         found = self._ends.get(n)
         if found is None:
             size = (n - 3) // 2
-            heads: dict[str, list[str]] = {}
-            tails: dict[str, list[str]] = {}
-            for length in (n - 1, n, n + 1):
-                for t in self._by_len.get(length, ()):
-                    heads.setdefault(t[:size], []).append(t)
-                    tails.setdefault(t[-size:], []).append(t)
-            found = self._ends[n] = (heads, tails)
+            by_len = self._by_len
+            names = by_len.get(n - 1, []) + by_len.get(n, []) + by_len.get(n + 1, [])
+            found = self._ends[n] = ({t[:size] for t in names}, {t[-size:] for t in names})
+        return found
+
+    def _sorted_index(self, length: int) -> tuple[list[str], list[str]]:
+        """The popular names of ``length`` characters sorted, and the same names reversed,
+        sorted: the names that start (end) with a text are a run of the first (second)."""
+        found = self._sorted.get(length)
+        if found is None:
+            names = self._by_len.get(length, [])
+            found = self._sorted[length] = (sorted(names), sorted([t[::-1] for t in names]))
         return found
 
     def _one_edit_candidates(self, name: str) -> set[str]:
@@ -180,29 +203,64 @@ class PopularIndex:
         """
         n = len(name)
         size = (n - 3) // 2
+        head, tail = name[:size], name[-size:]
         heads, tails = self._ends_index(n)
-        return {*heads.get(name[:size], ()), *tails.get(name[-size:], ())}
+        found: set[str] = set()
+        if head not in heads and tail not in tails:
+            return found  # the usual case
+        for length in (n - 1, n, n + 1):
+            names, reversed_names = self._sorted_index(length)
+            if head in heads:
+                found.update(_starting_with(names, head))
+            if tail in tails:
+                for reversed_name in _starting_with(reversed_names, tail[::-1]):
+                    found.add(reversed_name[::-1])
+        return found
 
     def prepare(self) -> None:
         """Build every index now (they are otherwise built on first need, per name length)."""
-        self._shape_index()
+        self._skeleton_index()
+        self._scope_index()
         for n in range(MIN_LEN, max(self._by_len, default=0) + 2):
             self._ends_index(n)
+        for length in self._by_len:
+            self._sorted_index(length)
 
-    def _shape_index(
-        self,
-    ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-        """(skeleton, bare name of scoped) -> popular names."""
-        if self._shapes is None:
-            skeletons: dict[str, list[str]] = {}
-            bare_names: dict[str, list[str]] = {}
+    def _skeleton_index(self) -> dict[str, str | tuple[str, ...]]:
+        """Skeleton -> the popular name with it (the names, most popular first, when
+        several share it)."""
+        found = self._skeletons
+        if found is None:
+            names = list(self.names)
+            # All skeletons at once: the folding works character by character, and
+            # its two-letter forms (rn, vv) cannot span a line break.
+            joined = "\n".join(names)
+            shapes = _skeleton(joined).split("\n") if joined.isascii() else []
+            if len(shapes) != len(names):  # a name with a line break, or not ASCII
+                shapes = [_skeleton(name) for name in names]
+            # Names, not lists of them: nothing for the garbage collector to track.
+            found = self._skeletons = dict(zip(shapes, names, strict=True))
+            if len(found) < len(names):  # a shared skeleton kept its last name only
+                shared: dict[str, list[str]] = {}
+                for name in self.names.keys() - found.values():
+                    shared.setdefault(_skeleton(name), []).append(name)
+                for shape, group in shared.items():
+                    kept = found[shape]  # a name: each shared skeleton is regrouped once
+                    if isinstance(kept, str):
+                        group.append(kept)
+                    found[shape] = tuple(sorted(group, key=self.names.__getitem__))
+        return found
+
+    def _scope_index(self) -> dict[str, list[str]]:
+        """Bare name -> the scoped popular names with it (``@types/node`` under ``node``)."""
+        found = self._bare_names
+        if found is None:
+            found = self._bare_names = {}
             for name in self.names:
-                skeletons.setdefault(_skeleton(name), []).append(name)
-                scope, bare = _split_scope(name)
+                scope, bare = _split_scope(name) if name[:1] == "@" else (None, name)
                 if scope is not None:
-                    bare_names.setdefault(bare, []).append(name)
-            self._shapes = (skeletons, bare_names)
-        return self._shapes
+                    found.setdefault(bare, []).append(name)
+        return found
 
     def _ok(self, candidate: str, target: str) -> bool:
         """Is ``target`` a fair comparison for ``candidate`` (not the same owner or a family name)?"""
@@ -223,26 +281,27 @@ class PopularIndex:
         if name in self.names or not name:
             return None
         found: list[Match] = []
-        skeletons, bare_names = self._shapes or self._shape_index()
         scope, bare = _split_scope(name) if name[0] == "@" else (None, name)
         # Scope confusion: @type/node vs @types/node.
         if scope is not None:
-            for target in bare_names.get(bare, ()):
+            for target in self._scope_index().get(bare, ()):
                 tscope, _ = _split_scope(target)
                 limit = 1 if len(scope) < 7 else 2
                 if tscope is not None and tscope != scope and _osa(scope, tscope, limit) <= limit:
                     found.append(self._match(target, "scope"))
-        for target in skeletons.get(_skeleton(name), ()):
+        alike = (self._skeletons or self._skeleton_index()).get(_skeleton(name), ())
+        for target in (alike,) if isinstance(alike, str) else alike:
             if self._ok(name, target):
                 plain = _SEPARATORS.sub("", name.lower()) == _SEPARATORS.sub("", target.lower())
                 found.append(
                     self._match(target, "separators" if plain else "look-alike characters")
                 )
         # Popular names are short: no longer name is one edit away.
-        if MIN_LEN <= len(name) <= 256:
+        candidates = self._one_edit_candidates(name) if MIN_LEN <= len(name) <= 256 else ()
+        if candidates:
             found.extend(
                 self._match(target, "one edit")
-                for target in self._one_edit_candidates(name)
+                for target in candidates
                 if _within_one(name, target) and self._ok(name, target)
             )
         if not found:
@@ -279,8 +338,9 @@ def popular_index(ecosystem: str) -> PopularIndex:
 
 
 def typosquat(ctx: PackageContext) -> Iterator[Finding]:
-    name = ctx.package.name
-    index = popular_index(ctx.ecosystem)
+    pid = ctx.package.id
+    name = pid.name
+    index = popular_index(pid.ecosystem)
     match = index.lookup(name)
     if match is None:
         return
