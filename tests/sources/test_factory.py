@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 from depview.config import Settings
 from depview.metadata import PackageMetadata, Unavailable
 from depview.model import PackageId
-from depview.sources.factory import open_sources
+from depview.sources.factory import _promote_young_objects, open_sources
 from tests.registry_server import RegistryServer
 from tests.sources.harness import locked_packages, run_sources, settings_for
 from tests.sources.helpers import SNAPSHOT
@@ -85,3 +86,34 @@ async def test_osv_db_replaces_the_api(server: RegistryServer, tmp_path: Path) -
     assert server.count("/v1/querybatch") == 0
     axios = result.advisories[PackageId("npm", "axios", "1.14.1")]
     assert isinstance(axios, tuple) and [a.id for a in axios] == ["MAL-2026-2307"]
+
+
+class _Node:
+    def __init__(self) -> None:
+        self.children: list[_Node] = []
+
+
+def test_young_objects_are_promoted_without_a_collection() -> None:
+    enabled = gc.isenabled()
+    gc.disable()  # no collection may move the object meanwhile
+    try:
+        young = _Node()
+        assert any(o is young for o in gc.get_objects(generation=0))
+        _promote_young_objects()
+        assert gc.get_count()[0] == 0
+        assert any(o is young for o in gc.get_objects(generation=2))
+        assert gc.get_freeze_count() == 0
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def test_objects_the_program_froze_stay_frozen() -> None:
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        _promote_young_objects()
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
