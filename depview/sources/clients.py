@@ -131,6 +131,7 @@ class NpmRegistrySource:
         self.fetcher: Fetcher = ctx.fetcher
         self.config = config
         self._flight = _SingleFlight()
+        self._keys: dict[str, str | None] = {}
 
     async def fetch(self, name: str) -> PackageMetadata | Unavailable:
         return await self._flight.run(name, lambda: _guarded("npm", self._fetch(name)))
@@ -140,7 +141,12 @@ class NpmRegistrySource:
 
     def cache_key(self, name: str) -> str | None:
         """The cache key of ``name``'s record (None for a name that is never fetched)."""
-        return None if npm_parts(name) is None else f"npm {self.config.url_for(name)}"
+        try:
+            return self._keys[name]  # asked twice per name on a warm run
+        except KeyError:
+            key = None if npm_parts(name) is None else f"npm {self.config.url_for(name)}"
+            self._keys[name] = key
+            return key
 
     def cached_for(self, name: str, versions: Sequence[str]) -> PackageMetadata | None:
         """A fresh cached record, without a request or a task (None: fetch it)."""
@@ -260,6 +266,7 @@ class PypiSource:
         self.fetcher: Fetcher = ctx.fetcher
         self.base = base.rstrip("/")
         self._flight = _SingleFlight()
+        self._keys: dict[str, str | None] = {}
         self._wanted: dict[str, set[str]] = {}
 
     def urls(self, name: str) -> tuple[str, str]:
@@ -280,8 +287,13 @@ class PypiSource:
 
     def cache_key(self, name: str) -> str | None:
         """The cache key of ``name``'s record (None for a name that is never fetched)."""
-        norm = normalize_name("pypi", name)
-        return None if pypi_part(norm) is None else f"pypi {self.urls(norm)[0]}"
+        try:
+            return self._keys[name]  # asked twice per name on a warm run
+        except KeyError:
+            norm = normalize_name("pypi", name)
+            key = None if pypi_part(norm) is None else f"pypi {self.urls(norm)[0]}"
+            self._keys[name] = key
+            return key
 
     def cached_for(self, name: str, versions: Sequence[str]) -> PackageMetadata | None:
         """A fresh cached record that already has the publishers of ``versions`` (None: fetch)."""
