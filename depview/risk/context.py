@@ -185,10 +185,6 @@ class _Order:
     def lines(self) -> list[str | None]:
         return self.facts()[1]
 
-    @property
-    def pre(self) -> list[bool]:
-        return self.facts()[2]
-
 
 class History:
     """One package's releases as of an instant.
@@ -427,7 +423,7 @@ class History:
             return accounts[account]
         found: _Account | None = None
         if account:
-            fold = _folded  # e-mails as email_of() gives them: folded, "" for none
+            fold = _folded
             order = self._sorted()
             for v, t in zip(order.ordered, order.times, strict=True):
                 p = v.publisher
@@ -437,7 +433,7 @@ class History:
                     if found.first_published is None:
                         found.first_published = t
                     found.published_count_times.append(t)
-                    email = fold(p.email) if p.email else ""
+                    email = email_of(p)
                     if email:
                         found.emails.append((t, email, v.version, "publisher"))
                 for m in v.maintainers:
@@ -447,7 +443,7 @@ class History:
                         found = _Account()
                     if found.first_listed is None:
                         found.first_listed = t
-                    email = fold(m.email) if m.email else ""
+                    email = email_of(m)
                     if email:
                         found.emails.append((t, email, v.version, "maintainer"))
         accounts[account] = found

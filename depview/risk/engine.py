@@ -179,7 +179,7 @@ def _context(
             meta,
             advisories,
             settings,
-            catalog._lookups.get(eco) or catalog.lookup(eco),
+            catalog.lookup(eco),
             history,
             info,
             baseline,

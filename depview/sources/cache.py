@@ -286,6 +286,11 @@ class MetadataCache:
         if failure is not None:
             self._recover()
 
+    def _close_writer_connection(self) -> None:
+        """Close the writer thread's own SQLite connection (diskcache keeps one per thread)."""
+        if self._writer is not None and self._cache is not None:
+            self._writer.submit(_close_quietly, self._cache).result()
+
     def delete(self, key: str) -> None:
         self._pending.pop(KEY_PREFIX + key, None)
         self._preloaded.pop(KEY_PREFIX + key, None)
@@ -307,8 +312,7 @@ class MetadataCache:
         self._writing = {}
         self._preloaded = {}
         if self._cache is not None:
-            if self._writer is not None:
-                self._writer.submit(_close_quietly, self._cache).result()
+            self._close_writer_connection()
             try:
                 self._cache.close()
             except (sqlite3.Error, OSError):
@@ -336,8 +340,7 @@ class MetadataCache:
         if self._cache is not None:
             self.flush()
         if self._writer is not None:
-            if self._cache is not None:  # the writer thread's own SQLite connection
-                self._writer.submit(_close_quietly, self._cache).result()
+            self._close_writer_connection()
             self._writer.shutdown()
             self._writer = None
         if self._cache is not None:

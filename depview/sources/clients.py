@@ -141,12 +141,10 @@ class NpmRegistrySource:
 
     def cache_key(self, name: str) -> str | None:
         """The cache key of ``name``'s record (None for a name that is never fetched)."""
-        try:
-            return self._keys[name]  # asked twice per name on a warm run
-        except KeyError:
-            key = None if npm_parts(name) is None else f"npm {self.config.url_for(name)}"
-            self._keys[name] = key
-            return key
+        return _remembered(self._keys, name, self._key_of)
+
+    def _key_of(self, name: str) -> str | None:
+        return None if npm_parts(name) is None else f"npm {self.config.url_for(name)}"
 
     def cached_for(self, name: str, versions: Sequence[str]) -> PackageMetadata | None:
         """A fresh cached record, without a request or a task (None: fetch it)."""
@@ -211,6 +209,17 @@ class NpmRegistrySource:
     def _store(self, key: str, entry: CacheEntry) -> None:
         if self.ctx.cache is not None:
             self.ctx.cache.put(key, entry)
+
+
+def _remembered(
+    table: dict[str, str | None], name: str, compute: Callable[[str], str | None]
+) -> str | None:
+    """``compute(name)``, once per name (a warm run asks for each cache key twice)."""
+    try:
+        return table[name]
+    except KeyError:
+        found = table[name] = compute(name)
+        return found
 
 
 def _decode_metadata(entry: CacheEntry) -> PackageMetadata | None:
@@ -287,13 +296,11 @@ class PypiSource:
 
     def cache_key(self, name: str) -> str | None:
         """The cache key of ``name``'s record (None for a name that is never fetched)."""
-        try:
-            return self._keys[name]  # asked twice per name on a warm run
-        except KeyError:
-            norm = normalize_name("pypi", name)
-            key = None if pypi_part(norm) is None else f"pypi {self.urls(norm)[0]}"
-            self._keys[name] = key
-            return key
+        return _remembered(self._keys, name, self._key_of)
+
+    def _key_of(self, name: str) -> str | None:
+        norm = normalize_name("pypi", name)
+        return None if pypi_part(norm) is None else f"pypi {self.urls(norm)[0]}"
 
     def cached_for(self, name: str, versions: Sequence[str]) -> PackageMetadata | None:
         """A fresh cached record that already has the publishers of ``versions`` (None: fetch)."""

@@ -371,15 +371,10 @@ class Fetcher:
             except BodyTooLarge:
                 raise _Fail(_TOO_LARGE) from None
             if answer is not None:
-                found = answer.headers
-
-                def header(name: str) -> str | None:
-                    return found.get(name.lower())
-
-                early = _before_body(answer.status, header, url)
+                early = _before_body(answer.status, answer.header, url)
                 if early is not None:
                     return early
-                return self._result(url, answer.body, header, parse_json)
+                return self._result(url, answer.body, answer.header, parse_json)
         request = self.client.build_request(method, url, headers=headers, content=content)
         response = await self.client.send(request, stream=True)
         try:

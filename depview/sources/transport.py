@@ -30,6 +30,7 @@ import time
 import zlib
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -52,6 +53,9 @@ class Answer:
     headers: Mapping[str, str]
     body: bytes
 
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
 
 class BodyTooLarge(Exception):
     """The answer's body, decoded, is larger than the caller's limit."""
@@ -61,10 +65,8 @@ class BodyTooLarge(Exception):
         self.limit = limit
 
 
-async def _read_body(
-    conn: _Connection, timeout: float | None, encoding: str, limit: int
-) -> list[bytes]:
-    """The rest of an answer, decoded (gzip, the one encoding ``fetch`` asks for)."""
+async def _read_whole(body: _Body, encoding: str, limit: int) -> bytes:
+    """All of ``body``, decoded (gzip, the one encoding ``fetch`` asks for), at most ``limit``."""
     encoding = encoding.strip().lower()
     if encoding in ("gzip", "x-gzip"):
         decoder: Any = zlib.decompressobj(zlib.MAX_WBITS | 16)
@@ -75,11 +77,7 @@ async def _read_body(
     chunks: list[bytes] = []
     size = 0
     try:
-        while True:
-            event = await conn.next_event(timeout, None)
-            if type(event) is h11.EndOfMessage:
-                break
-            data = bytes(event.data)
+        async for data in body:
             if decoder is not None:  # never inflate more than the limit allows
                 data = decoder.decompress(data, limit + 1 - size)
                 if decoder.unconsumed_tail:
@@ -89,12 +87,15 @@ async def _read_body(
                 raise BodyTooLarge(limit)
             chunks.append(data)
         if decoder is not None:
-            chunks.append(decoder.flush())
-            if size + len(chunks[-1]) > limit or not decoder.eof:
-                raise BodyTooLarge(limit) if decoder.eof else httpx.DecodingError("truncated gzip")
+            tail = decoder.flush()
+            if not decoder.eof:
+                raise httpx.DecodingError("truncated gzip body")
+            if size + len(tail) > limit:
+                raise BodyTooLarge(limit)
+            chunks.append(tail)
     except zlib.error as exc:
         raise httpx.DecodingError(f"bad gzip body ({exc})") from None
-    return chunks
+    return b"".join(chunks)
 
 
 class _Connection:
@@ -163,7 +164,7 @@ class _Body(httpx.AsyncByteStream):
     def __init__(
         self,
         conn: _Connection,
-        request: httpx.Request,
+        request: httpx.Request | None,
         read_timeout: float | None,
         done: Callable[[_Connection, bool], None],
     ) -> None:
@@ -332,14 +333,10 @@ class LeanTransport(httpx.AsyncBaseTransport):
         if opened is None:  # an HTTP/2 origin
             return await self._h2_transport().handle_async_request(request)
         conn, event, pool = opened
-
-        def done(used: _Connection, complete: bool) -> None:
-            self._release(pool, used, complete)
-
         return httpx.Response(
             event.status_code,
             headers=event.headers.raw_items(),
-            stream=_Body(conn, request, timeouts.get("read"), done),
+            stream=_Body(conn, request, timeouts.get("read"), partial(self._release, pool)),
             extensions={"http_version": b"HTTP/1.1", "reason_phrase": bytes(event.reason)},
         )
 
@@ -383,16 +380,13 @@ class LeanTransport(httpx.AsyncBaseTransport):
         if opened is None:
             return None
         conn, event, pool = opened
-        complete = False
+        answer = {name.decode("latin-1"): v.decode("latin-1") for name, v in event.headers}
+        stream = _Body(conn, None, timeouts.get("read"), partial(self._release, pool))
         try:
-            answer = {name.decode("latin-1"): v.decode("latin-1") for name, v in event.headers}
-            chunks = await _read_body(
-                conn, timeouts.get("read"), answer.get("content-encoding", ""), max_body
-            )
-            complete = True
+            whole = await _read_whole(stream, answer.get("content-encoding", ""), max_body)
         finally:
-            self._release(pool, conn, complete)
-        return Answer(event.status_code, answer, b"".join(chunks))
+            await stream.aclose()
+        return Answer(event.status_code, answer, whole)
 
     async def _open_exchange(
         self,

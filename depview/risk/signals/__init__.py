@@ -141,7 +141,7 @@ def run_all(ctx: PackageContext) -> list[Finding]:
         out += yanked(ctx)
     pid = pkg.id
     name = pid.name
-    if name and name not in (_POPULAR.get(pid.ecosystem) or _popular_names(pid.ecosystem)):
+    if name and name not in _popular_names(pid.ecosystem):
         out += typosquat(ctx)
     if not hypothetical:
         if (not pkg.integrity and hashed) if registry else kind not in _PROJECT:
