@@ -109,14 +109,33 @@ def test_replay_through_loopback_registry(case: str, capsys: Any, monkeypatch: A
     assert report["errors"] == []
 
 
-@pytest.mark.parametrize("case", ["axios-2026-after", "axios-2026-live"])
+def _registry_path(purl: str) -> str:
+    """The registry document's path of a target (``pkg:npm/@s/n@1`` -> ``/@s/n``)."""
+    ecosystem, _, rest = purl.removeprefix("pkg:").partition("/")
+    name = rest.rpartition("@")[0].replace("%40", "@")
+    return f"/pypi/{name}/json" if ecosystem == "pypi" else f"/{name}"
+
+
+@pytest.mark.parametrize("case", CASES)
 def test_replay_survives_injected_faults(case: str, capsys: Any, monkeypatch: Any) -> None:
-    """500s, 429 + Retry-After and truncated bodies are retried: the verdicts don't change."""
+    """500s, 429 + Retry-After and truncated bodies on the targets' documents (and OSV)
+    are retried: the verdicts don't change."""
     replay = REPLAYS / case
-    with RegistryServer(replay / "snapshot") as server:
-        server.add_fault(Fault("500", path="/axios", times=2))
-        server.add_fault(Fault("429", path="/plain-crypto-js", times=1, retry_after="1"))
-        server.add_fault(Fault("truncate", path="/form-data", times=1))
+    expected = json.loads((replay / "expected.json").read_text())
+    snapshot = replay / "snapshot"
+    documents = sorted(
+        f"/pypi/{doc.stem}/json"
+        if folder == "pypi"
+        else "/" + str(doc.relative_to(snapshot / folder).with_suffix(""))
+        for folder in ("npm", "pypi")
+        for doc in (snapshot / folder).rglob("*.json")
+    )
+    paths = [_registry_path(t["purl"]) for t in expected["targets"]] or documents[:1]
+    others = [d for d in documents if d != paths[0]]
+    with RegistryServer(snapshot) as server:
+        server.add_fault(Fault("500", path=paths[0], times=2))
+        server.add_fault(Fault("429", path=others[0], times=1, retry_after="1"))
+        server.add_fault(Fault("truncate", path=others[-1], times=1))
         server.add_fault(Fault("500", path="/v1/querybatch", times=1, method="POST"))
         code, report, _err = _scan(
             replay,
@@ -124,6 +143,6 @@ def test_replay_survives_injected_faults(case: str, capsys: Any, monkeypatch: An
             capsys,
             monkeypatch,
         )
-        assert server.count("/axios") >= 3
+        assert server.count(paths[0]) >= 3
     _check(replay, code, report)
     assert report["errors"] == []

@@ -57,9 +57,10 @@ def test_young_sibling_in_own_scope_is_low() -> None:
     assert only(run(new_dependency, ctx)).severity is Level.LOW
 
 
-def test_young_dependency_sharing_a_maintainer_is_low() -> None:
+def test_young_dependency_sharing_a_maintainer_is_low_in_a_minor_release() -> None:
+    # In a patch release it is medium: see test_sibling_dependency.py.
     sib = meta("helper", [v("1.0.0", ago(2), ALICE, (ALICE,))])
-    ctx = context(_adding("helper"), "1.0.1", others={"helper": sib})
+    ctx = context(_adding("helper", "1.1.0"), "1.1.0", others={"helper": sib})
     assert only(run(new_dependency, ctx)).severity is Level.LOW
 
 

@@ -14,7 +14,13 @@ instant):
 - a sibling (same npm scope, or an account in common with this package's
   maintainers of at least ``ESTABLISHED`` (60 days) standing): low when
   young, info when established; a sibling held by npm or missing still
-  counts in full.
+  counts in full;
+- but a young sibling by shared accounts alone (not in this package's scope)
+  added in a **patch** release: **medium**. The accounts are no comfort when
+  they are the risk (protestware such as node-ipc/peacenotwar, or a hijacked
+  account publishing its own decoy first), and a patch release has no
+  business pulling in a brand-new package; a monorepo's new package in its
+  own scope, or one added in a minor or major release, stays low.
 
 Established additions are reported together in one finding; every
 dependency at medium or above gets its own.
@@ -37,6 +43,12 @@ __all__ = ["ESTABLISHED", "new_dependency"]
 
 #: How long an account must have been in a package for its other packages to count as siblings.
 ESTABLISHED = timedelta(days=60)
+
+#: Why a young sibling by shared accounts alone still counts in a patch release.
+_PATCH_SIBLING = (
+    "outside this package's scope and added in a patch release,"
+    " where shared accounts do not vouch for a new package"
+)
 
 
 def _deps(info: VersionInfo) -> dict[str, str]:
@@ -116,7 +128,8 @@ def _judge(
         return Level.HIGH, f"{shown}, a name that is not on the registry", ev
     first = looked.first_published()
     sibling_reasons: list[str] = []
-    if own_scope is not None and _scope(name) == own_scope:
+    same_scope = own_scope is not None and _scope(name) == own_scope
+    if same_scope:
         sibling_reasons.append(f"same scope {safe(own_scope, 60)}")
     established = _established(ctx, info)
     common = established & _dep_accounts(looked) if established else established
@@ -149,7 +162,14 @@ def _judge(
         who = f" by {person(latest.publisher)}" if latest and latest.publisher else ""
         ev["dependency_young"] = True
         if sibling:
-            return Level.LOW, f"{shown}, a new package ({age}; {'; '.join(sibling_reasons)})", ev
+            sentence = f"{shown}, a new package ({age}; {'; '.join(sibling_reasons)})"
+            if bump == "patch" and not same_scope:
+                # The accounts vouch for nothing when they are the risk (protestware,
+                # or a hijacker publishing its own decoy first): a patch release has
+                # no business pulling in a brand-new package from outside its scope.
+                ev["sibling_discounted"] = _PATCH_SIBLING
+                return Level.MEDIUM, f"{sentence}, {_PATCH_SIBLING}", ev
+            return Level.LOW, sentence, ev
         return Level.HIGH, f"{shown}, a new package ({age}{who})", ev
     ev["dependency_young"] = False
     level = Level.INFO if bump == "major" else Level.LOW
@@ -192,7 +212,8 @@ def new_dependency(ctx: PackageContext) -> Iterator[Finding]:
         yield Finding(
             "new-dependency",
             level,
-            f"new dependency {safe(name, 60)}",
+            f"new dependency {safe(name, 60)}"
+            + (" in a patch release" if ev.get("sibling_discounted") else ""),
             f"{safe(info.version, 64)} ({kind} after {safe(base.version, 64)}) adds {sentence}",
             {**common, **ev},
         )
