@@ -192,7 +192,7 @@ def section_risk(quick: bool) -> list[Row]:
     from depview.risk.context import RiskSettings
     from depview.risk.engine import judge_all
 
-    graph, metadata = make(5000, 12)
+    graph, metadata = make(5000)  # histories as long as the registry's (median 29 versions)
     settings = RiskSettings(RISK_AS_OF)
     # the first call builds what it needs of the popular-name index, as a real scan does
     started = time.perf_counter()

@@ -10,7 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import islice
+from operator import eq
 from typing import Any
+
+from depview.versions import version_key
 
 __all__ = [
     "Advisory",
@@ -18,6 +22,7 @@ __all__ = [
     "Person",
     "PackageMetadata",
     "Unavailable",
+    "VersionIndex",
     "VersionInfo",
 ]
 
@@ -68,8 +73,86 @@ class VersionInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class VersionIndex:
+    """What the risk engine would otherwise find by reading every version of a record.
+
+    Built once when a record is made (from the registry, or decoded from the
+    cache, which stores it), so judging a package reads a few versions instead
+    of its whole history (popular packages have hundreds).
+    """
+
+    #: The parseable version texts (keys of ``versions``) in ascending version order;
+    #: equal versions (``1.0`` and ``1.0.0`` on PyPI) in the record's order.
+    ascending: tuple[str, ...]
+    #: The live releases (not unpublished; on PyPI, with files) with a publish time,
+    #: oldest first (equal times in the record's order).
+    by_time: tuple[str, ...]
+    #: The live releases with no publish time, in the record's order.
+    untimed: tuple[str, ...]
+    #: The earliest publish time of any version (unpublished ones included).
+    first_published: datetime | None
+    #: The earliest publish time of a live release (not unpublished; on PyPI, with
+    #: files) that carries provenance or a trusted publisher.
+    first_attested: datetime | None
+    #: May two texts stand for one version (``1.0`` and ``1.0.0``; ``1.2.3`` and
+    #: ``v1.2.3``)? Readers of ``ascending`` then check neighbours for ties. A record
+    #: cut to an instant keeps its record's answer (true at worst: only more checks).
+    ties: bool
+    #: The versions it was built from (a record whose versions are another object
+    #: builds its own: an index is never stale).
+    of: Mapping[str, VersionInfo] = field(compare=False, repr=False)
+
+    @classmethod
+    def build(cls, ecosystem: str, versions: Mapping[str, VersionInfo]) -> VersionIndex:
+        keyed = [(version_key(ecosystem, text), text) for text in versions]
+        order = sorted([pair for pair in keyed if pair[0] is not None], key=lambda pair: pair[0])
+        pypi = ecosystem == "pypi"
+        times = [v.published for v in versions.values() if v.published is not None]
+        live = [
+            (text, v)
+            for text, v in versions.items()
+            if not v.unpublished and not (pypi and not v.files)
+        ]
+        timed = [pair for pair in live if pair[1].published is not None]
+        timed.sort(key=lambda pair: pair[1].published)  # type: ignore[arg-type,return-value]
+        attested = [
+            v.published
+            for _text, v in timed
+            if (v.provenance or v.trusted_publisher) and v.published is not None
+        ]
+        keys = [key for key, _text in order]
+        return cls(
+            tuple([text for _key, text in order]),
+            tuple([text for text, _v in timed]),
+            tuple([text for text, v in live if v.published is None]),
+            min(times) if times else None,
+            min(attested) if attested else None,
+            any(map(eq, keys, islice(keys, 1, None))),
+            versions,
+        )
+
+    def as_of(self, instant: datetime, kept: Mapping[str, VersionInfo]) -> VersionIndex:
+        """The index of ``kept``: the versions published by ``instant`` (or with no time)."""
+        first, attested = self.first_published, self.first_attested
+        contains = kept.__contains__
+        return VersionIndex(
+            tuple(filter(contains, self.ascending)),
+            tuple(filter(contains, self.by_time)),
+            tuple(filter(contains, self.untimed)),
+            first if first is not None and first <= instant else None,
+            attested if attested is not None and attested <= instant else None,
+            self.ties,
+            kept,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class PackageMetadata:
-    """Everything known about one package name from its registry."""
+    """Everything known about one package name from its registry.
+
+    ``index`` is built from ``versions`` unless one built from this very
+    ``versions`` object is given (as the cache's decoder and :meth:`as_of` do).
+    """
 
     ecosystem: str
     name: str
@@ -83,6 +166,12 @@ class PackageMetadata:
     source_url: str | None = None
     organization: str | None = None  # PyPI organisation owning the project
     not_found: bool = False  # the registry does not know the name (404 / no snapshot file)
+    index: VersionIndex | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        index = self.index
+        if index is None or index.of is not self.versions:
+            object.__setattr__(self, "index", VersionIndex.build(self.ecosystem, self.versions))
 
     def as_of(self, instant: datetime) -> PackageMetadata:
         """The package as it looked at ``instant``: later versions do not exist yet.
@@ -99,11 +188,15 @@ class PackageMetadata:
             is_security_placeholder_version(v) for v in kept
         )
         tags = {t: v for t, v in self.dist_tags.items() if v in kept}
-        return replace(self, versions=kept, dist_tags=tags, security_placeholder=placeholder)
+        index = self.index.as_of(instant, kept) if self.index is not None else None
+        return replace(
+            self, versions=kept, dist_tags=tags, security_placeholder=placeholder, index=index
+        )
 
     def first_published(self) -> datetime | None:
-        times = [v.published for v in self.versions.values() if v.published is not None]
-        return min(times) if times else self.created
+        index = self.index
+        first = index.first_published if index is not None else None
+        return first if first is not None else self.created
 
 
 def is_security_placeholder_version(version: str) -> bool:

@@ -38,6 +38,7 @@ __all__ = [
     "release_line",
     "satisfies",
     "sort_versions",
+    "version_facts",
     "version_key",
 ]
 
@@ -88,36 +89,134 @@ def _pep440(text: str) -> Version | None:
         return None
 
 
+#: (sort key, release line, prerelease?) of one version text.
+Facts = tuple[Any, str | None, bool]
+
+_NO_FACTS: Facts = (None, None, False)
+_STABLE_PRE = (1,)  # the prerelease part of a release's npm key: above every prerelease
+
+# PEP 440 in its canonical spellings (what nearly every release on PyPI uses);
+# anything else goes through packaging.
+_PEP440_PLAIN = re.compile(
+    r"(\d+(?:\.\d+)*)(?:(a|b|rc)(\d+))?(?:\.post(\d+))?(?:\.dev(\d+))?", re.ASCII
+)
+# The parts of a PEP 440 key (packaging's ``_cmpkey``, as plain tuples that compare in C):
+_PRE_DEV_ONLY = (0,)  # no pre/post but a dev release: below every prerelease
+_PRE_NONE = (2,)  # not a prerelease: above every one
+_POST_NONE = (0,)
+_DEV_NONE = (1,)  # not a dev release: above every one
+_LOCAL_NONE = (0,)
+
+
+def _pep440_key(
+    epoch: int,
+    release: tuple[int, ...],
+    pre: tuple[str, int] | None,
+    post: int | None,
+    dev: int | None,
+    local: tuple[int | str, ...] | None,
+) -> tuple[Any, ...]:
+    """packaging's ordering key of a version, built from plain tuples (see :func:`version_facts`)."""
+    end = len(release)
+    while end and release[end - 1] == 0:
+        end -= 1
+    if pre is not None:
+        pre_key: tuple[Any, ...] = (1, pre[0], pre[1])
+    elif post is None and dev is not None:
+        pre_key = _PRE_DEV_ONLY
+    else:
+        pre_key = _PRE_NONE
+    return (
+        epoch,
+        release[:end],
+        pre_key,
+        _POST_NONE if post is None else (1, post),
+        _DEV_NONE if dev is None else (0, dev),
+        _LOCAL_NONE
+        if local is None
+        else (1, tuple((1, p, "") if isinstance(p, int) else (0, 0, p) for p in local)),
+    )
+
+
+def _pypi_facts(text: str) -> Facts:
+    m = _PEP440_PLAIN.fullmatch(text)
+    if m is not None:
+        release = tuple(map(int, m.group(1).split(".")))
+        letter, number, post, dev = m.group(2, 3, 4, 5)
+        key = _pep440_key(
+            0,
+            release,
+            None if letter is None else (letter, int(number)),
+            None if post is None else int(post),
+            None if dev is None else int(dev),
+            None,
+        )
+        return key, str(release[0]), letter is not None or dev is not None
+    v = _pep440(text)
+    if v is None:
+        return _NO_FACTS
+    key = _pep440_key(
+        v.epoch,
+        v.release,
+        None if v.pre is None else (v.pre[0], v.pre[1]),
+        v.post,
+        v.dev,
+        tuple(int(p) if p.isdigit() else p for p in v.local.split(".")) if v.local else None,
+    )
+    return key, str(v.release[0]) if v.release else None, v.is_prerelease
+
+
+def _npm_facts(text: str) -> Facts:
+    parts = text.split(".")
+    if (
+        len(parts) == 3 and len(text) <= _MAX_LEN
+    ):  # the plain ``major.minor.patch`` of most releases
+        a, b, c = parts
+        if (
+            a.isdigit()
+            and b.isdigit()
+            and c.isdigit()
+            and text.isascii()
+            and (a == "0" or a[0] != "0")
+            and (b == "0" or b[0] != "0")
+            and (c == "0" or c[0] != "0")
+        ):
+            return (int(a), int(b), int(c), _STABLE_PRE), a, False
+    parsed = parse_npm(text)
+    if parsed is None:
+        return _NO_FACTS
+    return _npm_sort_key(parsed), str(parsed[0]), bool(parsed[3])
+
+
+def version_facts(ecosystem: str, version: str) -> Facts:
+    """(:func:`version_key`, :func:`release_line`, :func:`is_prerelease`) of one version, in
+    one parse and without a cache (callers keep their own tables).
+
+    Keys are plain tuples that compare in C: npm ``(major, minor, patch, prerelease
+    part)``; PEP 440 the parts of packaging's own ordering key (``Version._key``) with
+    its infinities as small tuples, so ``1.0 == 1.0.0`` and ``1.0.dev0 < 1.0a1 < 1.0 <
+    1.0.post1``, exactly as :class:`packaging.version.Version` orders them.
+    """
+    if ecosystem == "pypi":
+        return _pypi_facts(version)
+    return _npm_facts(version)
+
+
 @lru_cache(maxsize=65536)
 def version_key(ecosystem: str, version: str) -> Any:
     """A sort key comparable among versions of one ecosystem, or None if unparseable."""
-    if ecosystem == "pypi":
-        return _pep440(version)
-    parsed = parse_npm(version)
-    return None if parsed is None else _npm_sort_key(parsed)
+    return version_facts(ecosystem, version)[0]
 
 
 @lru_cache(maxsize=65536)
 def is_prerelease(ecosystem: str, version: str) -> bool:
-    if ecosystem == "pypi":
-        v = _pep440(version)
-        return v is not None and v.is_prerelease
-    parsed = parse_npm(version)
-    return parsed is not None and bool(parsed[3])
+    return version_facts(ecosystem, version)[2]
 
 
 @lru_cache(maxsize=65536)
 def release_line(ecosystem: str, version: str) -> str | None:
     """The release line a version belongs to (see the module docstring), or None."""
-    if ecosystem == "pypi":
-        v = _pep440(version)
-        if v is None:
-            return None
-        return str(v.release[0]) if v.release else None
-    parsed = parse_npm(version)
-    if parsed is None:
-        return None
-    return str(parsed[0])
+    return version_facts(ecosystem, version)[1]
 
 
 def bump_kind(ecosystem: str, old: str, new: str) -> str | None:

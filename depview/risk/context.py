@@ -22,13 +22,21 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from itertools import islice
 from operator import attrgetter
 from typing import Any, NamedTuple
 
 from depview.config import Settings
-from depview.metadata import Advisory, PackageMetadata, Person, Unavailable, VersionInfo
+from depview.metadata import (
+    Advisory,
+    PackageMetadata,
+    Person,
+    Unavailable,
+    VersionIndex,
+    VersionInfo,
+)
 from depview.model import Package
-from depview.versions import is_prerelease, release_line, version_key
+from depview.versions import Facts, release_line, version_facts, version_key
 
 __all__ = [
     "History",
@@ -88,12 +96,9 @@ def email_of(person: Person | None) -> str | None:
     return _folded(person.email) or None
 
 
-#: (sort key, release line, prerelease?) of a version.
-Facts = tuple[Any, str | None, bool]
-
 #: Per ecosystem: version text -> its facts, parsed once per process (cleared when full).
 _FACTS: dict[str, dict[str, Facts]] = {}
-_FACTS_MAX = 131072
+_FACTS_MAX = 262144
 
 
 def _facts_table(ecosystem: str) -> dict[str, Facts]:
@@ -110,11 +115,7 @@ def _facts(ecosystem: str, version: str) -> Facts:
     if found is None:
         if len(table) >= _FACTS_MAX:
             table.clear()
-        found = table[version] = (
-            version_key(ecosystem, version),
-            release_line(ecosystem, version),
-            is_prerelease(ecosystem, version),
-        )
+        found = table[version] = version_facts(ecosystem, version)
     return found
 
 
@@ -139,6 +140,12 @@ def _backwards(versions: Mapping[str, VersionInfo]) -> Iterable[VersionInfo]:
     return reversed(list(versions.values()))
 
 
+def _candidate(v: VersionInfo, t: datetime, pypi: bool) -> bool:
+    """Published before ``t`` and live: a possible "version before" a release of ``t``."""
+    p = v.published
+    return p is not None and p < t and not v.unpublished and not (pypi and not v.files)
+
+
 class _Order:
     """:attr:`History.ordered` with its parallel lists (publish times; version facts,
     parsed on first need: most readers only slice by time)."""
@@ -146,22 +153,15 @@ class _Order:
     __slots__ = ("_parsed", "ecosystem", "ordered", "times", "untimed")
 
     def __init__(self, metadata: PackageMetadata) -> None:
-        pypi = metadata.ecosystem == "pypi"
-        timed: list[VersionInfo] = []
-        untimed: list[VersionInfo] = []
-        for v in metadata.versions.values():
-            if v.unpublished or (pypi and not v.files):
-                continue
-            if v.published is None:
-                untimed.append(v)
-            else:
-                timed.append(v)
-        timed.sort(key=_BY_TIME)
         self.ecosystem = metadata.ecosystem
-        self.ordered: tuple[VersionInfo, ...] = tuple(timed)
-        self.untimed: tuple[VersionInfo, ...] = tuple(untimed)
-        self.times: list[datetime] = list(map(_BY_TIME, timed))
         self._parsed: tuple[list[Any], list[str | None], list[bool]] | None = None
+        index = metadata.index
+        get = metadata.versions.__getitem__
+        if index is None:  # pragma: no cover - every record has one
+            index = VersionIndex.build(metadata.ecosystem, metadata.versions)
+        self.ordered: tuple[VersionInfo, ...] = tuple(map(get, index.by_time))
+        self.untimed: tuple[VersionInfo, ...] = tuple(map(get, index.untimed))
+        self.times: list[datetime] = list(map(_BY_TIME, self.ordered))
 
     def facts(self) -> tuple[list[Any], list[str | None], list[bool]]:
         """(sort keys, release lines, prerelease?) of :attr:`ordered`."""
@@ -195,13 +195,12 @@ class History:
     and an account's record are built only for the signals that read them.
     """
 
-    __slots__ = ("_accounts", "_attested", "_first", "_order", "ecosystem", "metadata")
+    __slots__ = ("_accounts", "_first", "_order", "ecosystem", "metadata")
 
     def __init__(self, metadata: PackageMetadata) -> None:
         self.metadata = metadata
         self.ecosystem = metadata.ecosystem
         self._first: tuple[datetime | None] | None = None
-        self._attested: bool | None = None
         self._order: _Order | None = None
         self._accounts: dict[str, _Account | None] | None = None
 
@@ -227,30 +226,15 @@ class History:
         """The package's first release (unpublished ones included), else its creation time."""
         first = self._first
         if first is None:
-            times = [
-                v.published for v in self.metadata.versions.values() if v.published is not None
-            ]
-            first = self._first = (min(times) if times else self.metadata.created,)
+            first = self._first = (self.metadata.first_published(),)
         return first[0]
 
-    @property
-    def any_attested(self) -> bool:
-        """Does any release carry provenance or a trusted publisher?"""
-        found = self._attested
-        if found is None:
-            pypi = self.ecosystem == "pypi"
-            found = False
-            for v in self.metadata.versions.values():
-                if (
-                    (v.provenance or v.trusted_publisher)
-                    and v.published is not None
-                    and not v.unpublished
-                    and not (pypi and not v.files)
-                ):
-                    found = True
-                    break
-            self._attested = found
-        return found
+    def attested_before(self, moment: datetime) -> bool:
+        """Was a live release with provenance or a trusted publisher published before
+        ``moment``? (from the index)"""
+        index = self.metadata.index
+        first = index.first_attested if index is not None else None
+        return first is not None and first < moment
 
     # -- ordering -----------------------------------------------------------
     def before(self, info: VersionInfo) -> tuple[VersionInfo, ...]:
@@ -269,6 +253,24 @@ class History:
 
     def previous_release(self, info: VersionInfo) -> VersionInfo | None:
         """The release published last before ``info`` (any line): for dormancy."""
+        t = info.published
+        index = self.metadata.index
+        if self._order is None and t is not None and index is not None:
+            # Read from the index: ``info``'s place in publish order, then back past
+            # releases of the same instant (without building the ordered list).
+            by_time = index.by_time
+            try:
+                j = by_time.index(info.version) - 1
+            except ValueError:
+                pass  # not a live release: the general way below
+            else:
+                versions = self.metadata.versions
+                while j >= 0:
+                    v = versions[by_time[j]]
+                    if v.published is not None and v.published < t:
+                        return v
+                    j -= 1
+                return None
         prior = self.before(info)
         return prior[-1] if prior else None
 
@@ -322,6 +324,10 @@ class History:
         own, line, pre_self = _facts(eco, info.version)
         stable = not pre_self
         comparable = own is not None  # an unparseable version has no "lower" ones
+        if stable and comparable and (not pypi or own[0] == 0):
+            found = self._baseline_indexed(info.version, own, line, t, pypi)
+            if found is not None:
+                return found
         b0 = b1 = b2 = b3 = None
         k0 = k1 = k2 = k3 = None
         t0 = t1 = t2 = t3 = t
@@ -385,6 +391,69 @@ class History:
             if k != k0 or p > t0:
                 b0, k0, t0 = v, k, p
         return b0
+
+    def _baseline_indexed(
+        self, text: str, own: Any, line: str | None, t: datetime, pypi: bool
+    ) -> VersionInfo | None:
+        """:meth:`baseline` of a stable release (epoch 0 on PyPI) read from the record's
+        version-ordered index: ``text``'s place in it, then a walk down its line
+        (and, when its line has nothing lower, up its line, then down the lines below).
+        Reads a few versions instead of all of them. None: undecided here (two
+        releases of one version, or only higher lines or unparseable versions left), and
+        the full pass decides.
+
+        Below ``own`` in the index, its own line is one run (npm keys start with the
+        major, PEP 440 keys with the epoch then the release, whose first part is the line).
+        """
+        meta = self.metadata
+        index = meta.index
+        if index is None:  # pragma: no cover - every record has one
+            return None
+        ascending = index.ascending
+        versions = meta.versions
+        eco = self.ecosystem
+        get = _facts_table(eco).get
+        ties = index.ties  # two texts of one version somewhere (rare): check neighbours
+        if pypi and ascending and _facts(eco, ascending[-1])[0][0]:
+            return None  # a later epoch: its releases may share own's line (the full pass)
+        try:
+            lo = ascending.index(text)  # in C; equal versions are next to it
+        except ValueError:  # pragma: no cover - own is a parseable version of the record
+            return None
+        # Tier 0: the highest stable candidate lower than own in its line.
+        i = lo - 1
+        while i >= 0:
+            v_text = ascending[i]
+            k, v_line, v_pre = get(v_text) or _facts(eco, v_text)
+            if v_line != line:
+                break
+            if not v_pre and _candidate(v := versions[v_text], t, pypi):
+                if ties and (k == own or (i and _facts(eco, ascending[i - 1])[0] == k)):
+                    return None  # two texts of one version: the full pass places them
+                return v
+            i -= 1
+        below = i  # the highest index in a lower line (or -1)
+        if ties:
+            return None  # the rarer tiers: the full pass
+        # Tier 1: own's line, not lower (own itself is no candidate: not before itself).
+        best: VersionInfo | None = None
+        for v_text in islice(ascending, lo + 1, None):
+            k, v_line, v_pre = get(v_text) or _facts(eco, v_text)
+            if v_line != line:
+                break
+            if not v_pre and _candidate(v := versions[v_text], t, pypi):
+                best = v  # the highest so far (no ties: ``ties`` is false)
+        if best is not None:
+            return best
+        # Tier 2: the highest stable candidate in a lower line.
+        while below >= 0:
+            v_text = ascending[below]
+            if not (get(v_text) or _facts(eco, v_text))[2] and _candidate(
+                v := versions[v_text], t, pypi
+            ):
+                return v
+            below -= 1
+        return None  # tier 3 (higher lines, unparseable versions) or nothing: the full pass
 
     def _baseline_untimed(self, info: VersionInfo) -> VersionInfo | None:
         """:meth:`baseline` of a release with no publish time (a newest-first scan of :attr:`ordered`)."""

@@ -29,6 +29,7 @@ import httpx
 from depview.config import Settings
 from depview.metadata import Advisory, PackageMetadata, Unavailable
 from depview.model import PackageId, normalize_name
+from depview.records import promote_young_objects
 from depview.sources.cache import MetadataCache
 from depview.sources.clients import (
     CachedAdvisorySource,
@@ -208,7 +209,7 @@ class Sources:
                 else:
                     finish(key, hit)
         finally:
-            _promote_young_objects()
+            promote_young_objects()
             if was_enabled:
                 gc.enable()
         await asyncio.gather(*(one(key) for key in missing))
@@ -219,20 +220,6 @@ class Sources:
     ) -> Mapping[PackageId, tuple[Advisory, ...] | Unavailable]:
         """Advisories for every package (failures listed in :attr:`errors`)."""
         return await self.advisories.query(packages)
-
-
-def _promote_young_objects() -> None:
-    """Move every object the collector tracks to its oldest generation, without a pass.
-
-    The records a warm run just decoded are long-lived and acyclic; left young, the
-    collector's next young collection walks all of them (about 30 ms for 2,000
-    packages) only to promote them. ``gc.freeze()`` then ``gc.unfreeze()`` does the
-    same promotion by relinking lists. Skipped when the program froze objects itself
-    (``unfreeze`` would undo that).
-    """
-    if gc.get_freeze_count() == 0:
-        gc.freeze()
-        gc.unfreeze()
 
 
 @asynccontextmanager

@@ -18,7 +18,14 @@ from datetime import UTC, datetime, timedelta
 from itertools import repeat
 from typing import Any
 
-from depview.metadata import Advisory, AffectedRange, PackageMetadata, Person, VersionInfo
+from depview.metadata import (
+    Advisory,
+    AffectedRange,
+    PackageMetadata,
+    Person,
+    VersionIndex,
+    VersionInfo,
+)
 from depview.records import positional_constructor
 
 __all__ = [
@@ -218,6 +225,56 @@ def _versions_from(
     return versions
 
 
+# The record's version index ("I"): [ascending, by time, untimed, first published (µs),
+# first attested (µs), ties (1 or null)], each order a list of positions in the version
+# columns, or null when it is the columns' own order (by time, usually); trailing nulls
+# left out.
+
+
+def _positions(texts: tuple[str, ...], position: Mapping[str, int]) -> list[int] | None:
+    found = [position[t] for t in texts]
+    return None if found == list(range(len(position))) else found
+
+
+def _index_to(index: VersionIndex, versions: Mapping[str, VersionInfo]) -> list[Any]:
+    position = {text: i for i, text in enumerate(versions)}
+    out: list[Any] = [
+        _positions(index.ascending, position),
+        _positions(index.by_time, position),
+        [position[t] for t in index.untimed] or None,
+        _ms(index.first_published),
+        _ms(index.first_attested),
+        1 if index.ties else None,
+    ]
+    while out and out[-1] is None:
+        out.pop()
+    return out
+
+
+def _index_from(raw: Any, versions: dict[str, VersionInfo]) -> VersionIndex:
+    if not isinstance(raw, list) or len(raw) > 6:
+        raise ValueError("bad version index")
+    ascending, by_time, untimed, first, attested, ties = raw + [None] * (6 - len(raw))
+    texts = list(versions)
+
+    def order(positions: Any, default: list[str]) -> tuple[str, ...]:
+        if positions is None:
+            return tuple(default)
+        if not isinstance(positions, list) or (positions and min(positions) < 0):
+            raise ValueError("bad version index")
+        return tuple(map(texts.__getitem__, positions))
+
+    return VersionIndex(
+        order(ascending, texts),
+        order(by_time, texts),
+        order(untimed, []),
+        _dt(first),
+        _dt(attested),
+        bool(ties),
+        versions,
+    )
+
+
 def metadata_to_dict(meta: PackageMetadata) -> dict[str, Any]:
     tables = _Tables()
     versions = _columns_to([_version_to(info, tables) for info in meta.versions.values()])
@@ -244,6 +301,8 @@ def metadata_to_dict(meta: PackageMetadata) -> dict[str, Any]:
     out["G"] = tables.groups
     out["M"] = tables.maps
     out["V"] = versions
+    if meta.index is not None:
+        out["I"] = _index_to(meta.index, meta.versions)
     return out
 
 
@@ -255,10 +314,12 @@ def metadata_from_dict(raw: Any) -> PackageMetadata:
         groups = [tuple([people[i] for i in group]) for group in raw["G"]]
         maps = [_str_map(m) for m in raw["M"]]
         group = raw.get("m")
+        versions = _versions_from(raw["V"], people, groups, maps)
+        index = raw.get("I")  # records written before the index was stored build theirs
         return PackageMetadata(
             ecosystem=str(raw["e"]),
             name=str(raw["n"]),
-            versions=_versions_from(raw["V"], people, groups, maps),
+            versions=versions,
             dist_tags=_str_map(raw.get("t")),
             maintainers=() if group is None else groups[group],
             created=_dt(raw.get("c")),
@@ -268,6 +329,7 @@ def metadata_from_dict(raw: Any) -> PackageMetadata:
             source_url=_opt_str(raw.get("url")),
             organization=_opt_str(raw.get("o")),
             not_found=bool(raw.get("nf")),
+            index=None if index is None else _index_from(index, versions),
         )
     except (KeyError, IndexError, TypeError, AttributeError) as exc:
         raise ValueError(f"malformed metadata record: {exc}") from None

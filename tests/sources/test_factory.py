@@ -10,7 +10,8 @@ from pathlib import Path
 from depview.config import Settings
 from depview.metadata import PackageMetadata, Unavailable
 from depview.model import PackageId
-from depview.sources.factory import _promote_young_objects, open_sources
+from depview.records import promote_young_objects
+from depview.sources.factory import open_sources
 from tests.registry_server import RegistryServer
 from tests.sources.harness import locked_packages, run_sources, settings_for
 from tests.sources.helpers import SNAPSHOT
@@ -99,7 +100,7 @@ def test_young_objects_are_promoted_without_a_collection() -> None:
     try:
         young = _Node()
         assert any(o is young for o in gc.get_objects(generation=0))
-        _promote_young_objects()
+        promote_young_objects()
         assert gc.get_count()[0] == 0
         assert any(o is young for o in gc.get_objects(generation=2))
         assert gc.get_freeze_count() == 0
@@ -113,7 +114,7 @@ def test_objects_the_program_froze_stay_frozen() -> None:
     try:
         frozen = gc.get_freeze_count()
         assert frozen > 0
-        _promote_young_objects()
+        promote_young_objects()
         assert gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()

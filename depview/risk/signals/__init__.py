@@ -127,7 +127,7 @@ def run_all(ctx: PackageContext) -> list[Finding]:
             if (
                 not (live.provenance or live.trusted_publisher is not None)
                 and live.published is not None
-                and hist.any_attested
+                and hist.attested_before(live.published)
             ):
                 out += provenance_dropped(ctx)
     if live is not None:

@@ -243,8 +243,8 @@ def provenance_dropped(ctx: PackageContext) -> Iterator[Finding]:
     hist = ctx.history
     if info is None or hist is None or _attested(info) or info.published is None:
         return
-    if not hist.any_attested:
-        return
+    if not hist.attested_before(info.published):
+        return  # no release before it was attested
     eco = ctx.ecosystem
     stable = not is_prerelease(eco, info.version)
     line = [v for v in hist.line_before(info) if not (stable and is_prerelease(eco, v.version))]
