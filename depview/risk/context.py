@@ -416,8 +416,10 @@ class History:
         ties = index.ties  # two texts of one version somewhere (rare): check neighbours
         if pypi and ascending and _facts(eco, ascending[-1])[0][0]:
             return None  # a later epoch: its releases may share own's line (the full pass)
+        n = len(ascending)
         try:
-            lo = ascending.index(text)  # in C; equal versions are next to it
+            # In C, from the top (where locked versions usually are) of a long history.
+            lo = n - 1 - ascending[::-1].index(text) if n > 32 else ascending.index(text)
         except ValueError:  # pragma: no cover - own is a parseable version of the record
             return None
         # Tier 0: the highest stable candidate lower than own in its line.

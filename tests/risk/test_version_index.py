@@ -8,6 +8,7 @@ epochs, prereleases, untimed, unpublished and file-less releases, odd texts.
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -179,3 +180,34 @@ def test_npm_facts_are_the_semver_parse(text: str) -> None:
         assert (key, line, pre) == (None, None, False)
     else:
         assert key[:3] == parsed[:3] and line == str(parsed[0]) and pre == bool(parsed[3])
+
+
+@pytest.mark.parametrize("eco", ["npm", "pypi"])
+def test_indexed_baseline_on_a_long_history(eco: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Long histories are searched from the top: every release's answer is the full pass's."""
+    texts = [
+        f"{major}.{minor}.{patch}" for major in (1, 2) for minor in range(6) for patch in range(6)
+    ]
+    texts += [
+        "2.5.6-rc.1" if eco == "npm" else "2.5.6rc1",
+        "1.9.0",
+    ]  # a prerelease; a late backport
+    days = list(range(len(texts)))
+    random.Random(3).shuffle(days)  # published in no particular order: every tier is met
+    versions = {
+        text: VersionInfo(
+            version=text,
+            published=AS_OF - timedelta(days=days[i]),
+            files=("f.whl",),
+            unpublished=i % 17 == 5,
+        )
+        for i, text in enumerate(texts)
+    }
+    meta = PackageMetadata(eco, "p", versions)
+    assert meta.index is not None and len(meta.index.ascending) > 32
+    found = 0
+    for info in versions.values():
+        got = History(meta).baseline(info)
+        assert got is _full_pass(History(meta), info, monkeypatch), info.version
+        found += got is not None
+    assert found > 40
