@@ -251,25 +251,26 @@ def _index_to(index: VersionIndex, versions: Mapping[str, VersionInfo]) -> list[
     return out
 
 
+_new_index = positional_constructor(VersionIndex)
+
+
 def _index_from(raw: Any, versions: dict[str, VersionInfo]) -> VersionIndex:
     if not isinstance(raw, list) or len(raw) > 6:
         raise ValueError("bad version index")
     ascending, by_time, untimed, first, attested, ties = raw + [None] * (6 - len(raw))
-    texts = list(versions)
-
-    def order(positions: Any, default: list[str]) -> tuple[str, ...]:
-        if positions is None:
-            return tuple(default)
-        if not isinstance(positions, list) or (positions and min(positions) < 0):
+    texts = tuple(versions)
+    at = texts.__getitem__
+    for positions in (ascending, by_time, untimed):
+        if positions is not None and (
+            not isinstance(positions, list) or (positions and min(positions) < 0)
+        ):
             raise ValueError("bad version index")
-        return tuple(map(texts.__getitem__, positions))
-
-    return VersionIndex(
-        order(ascending, texts),
-        order(by_time, texts),
-        order(untimed, []),
-        _dt(first),
-        _dt(attested),
+    return _new_index(
+        texts if ascending is None else tuple(map(at, ascending)),
+        texts if by_time is None else tuple(map(at, by_time)),
+        () if untimed is None else tuple(map(at, untimed)),
+        None if first is None else _dt(first),
+        None if attested is None else _dt(attested),
         bool(ties),
         versions,
     )
