@@ -139,6 +139,8 @@ def _pep440_key(
 
 
 def _pypi_facts(text: str) -> Facts:
+    if len(text) > _MAX_LEN:
+        return _NO_FACTS  # as _pep440: no real version is this long (nor parses in bounded time)
     m = _PEP440_PLAIN.fullmatch(text)
     if m is not None:
         release = tuple(map(int, m.group(1).split(".")))
@@ -167,10 +169,8 @@ def _pypi_facts(text: str) -> Facts:
 
 
 def _npm_facts(text: str) -> Facts:
-    parts = text.split(".")
-    if (
-        len(parts) == 3 and len(text) <= _MAX_LEN
-    ):  # the plain ``major.minor.patch`` of most releases
+    parts = text.split(".") if len(text) <= _MAX_LEN else ()
+    if len(parts) == 3:  # the plain ``major.minor.patch`` of most releases
         a, b, c = parts
         if (
             a.isdigit()
@@ -521,7 +521,10 @@ def pep440_satisfies(version: str, spec: str) -> bool | None:
     specifier = _specifier(spec)
     if specifier is None:
         return None
-    return specifier.contains(v, prereleases=True if v.is_prerelease else None)
+    try:
+        return specifier.contains(v, prereleases=True if v.is_prerelease else None)
+    except ValueError:  # a bound packaging parses only now (e.g. over 4,300 digits)
+        return None
 
 
 def satisfies(ecosystem: str, version: str, spec: str | None) -> bool | None:

@@ -21,7 +21,7 @@ from packaging.version import InvalidVersion, Version
 from depview.metadata import PackageMetadata, VersionIndex, VersionInfo
 from depview.risk.context import History
 from depview.sources.serial import metadata_from_json, metadata_to_json
-from depview.versions import parse_npm, version_facts
+from depview.versions import parse_npm, satisfies, version_facts
 from tests.risk.helpers import AS_OF
 
 npm_text = st.one_of(
@@ -211,3 +211,24 @@ def test_indexed_baseline_on_a_long_history(eco: str, monkeypatch: pytest.Monkey
         assert got is _full_pass(History(meta), info, monkeypatch), info.version
         found += got is not None
     assert found > 40
+
+
+@pytest.mark.parametrize("eco", ["npm", "pypi"])
+@pytest.mark.parametrize(
+    "text", ["9" * 5000, "1." * 3000 + "1", "1.2." + "3" * 5000, "1.0a" + "1" * 5000]
+)
+def test_hostile_version_texts_are_unparseable_not_errors(eco: str, text: str) -> None:
+    """Python refuses to convert over 4,300 digits to an int: such texts are no version."""
+    assert version_facts(eco, text) == (None, None, False)
+    meta = PackageMetadata(
+        eco, "p", {text: VersionInfo(text, AS_OF), "1.0.0": VersionInfo("1.0.0", AS_OF)}
+    )
+    assert meta.index is not None and text not in meta.index.ascending
+
+
+@pytest.mark.parametrize(
+    ("eco", "spec"),
+    [("pypi", ">=" + "9" * 5000), ("npm", "^" + "9" * 5000), ("pypi", "~=1." + "2" * 5000)],
+)
+def test_hostile_ranges_cannot_be_told_not_errors(eco: str, spec: str) -> None:
+    assert satisfies(eco, "1.0.0", spec) is None
