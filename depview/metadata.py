@@ -173,6 +173,13 @@ class PackageMetadata:
         if index is None or index.of is not self.versions:
             object.__setattr__(self, "index", VersionIndex.build(self.ecosystem, self.versions))
 
+    @property
+    def version_index(self) -> VersionIndex:
+        """:attr:`index`, which ``__post_init__`` always sets."""
+        index = self.index
+        assert index is not None
+        return index
+
     def as_of(self, instant: datetime) -> PackageMetadata:
         """The package as it looked at ``instant``: later versions do not exist yet.
 
@@ -188,14 +195,16 @@ class PackageMetadata:
             is_security_placeholder_version(v) for v in kept
         )
         tags = {t: v for t, v in self.dist_tags.items() if v in kept}
-        index = self.index.as_of(instant, kept) if self.index is not None else None
         return replace(
-            self, versions=kept, dist_tags=tags, security_placeholder=placeholder, index=index
+            self,
+            versions=kept,
+            dist_tags=tags,
+            security_placeholder=placeholder,
+            index=self.version_index.as_of(instant, kept),
         )
 
     def first_published(self) -> datetime | None:
-        index = self.index
-        first = index.first_published if index is not None else None
+        first = self.version_index.first_published
         return first if first is not None else self.created
 
 

@@ -32,7 +32,6 @@ from depview.metadata import (
     PackageMetadata,
     Person,
     Unavailable,
-    VersionIndex,
     VersionInfo,
 )
 from depview.model import Package
@@ -140,10 +139,13 @@ def _backwards(versions: Mapping[str, VersionInfo]) -> Iterable[VersionInfo]:
     return reversed(list(versions.values()))
 
 
-def _candidate(v: VersionInfo, t: datetime, pypi: bool) -> bool:
-    """Published before ``t`` and live: a possible "version before" a release of ``t``."""
+def _candidate(v: VersionInfo, t: datetime, pypi: bool) -> datetime | None:
+    """``v``'s publish time when it is a possible "version before" a release of ``t``
+    (published before ``t``, live), else None."""
     p = v.published
-    return p is not None and p < t and not v.unpublished and not (pypi and not v.files)
+    if p is not None and p < t and not v.unpublished and not (pypi and not v.files):
+        return p
+    return None
 
 
 class _Order:
@@ -155,10 +157,8 @@ class _Order:
     def __init__(self, metadata: PackageMetadata) -> None:
         self.ecosystem = metadata.ecosystem
         self._parsed: tuple[list[Any], list[str | None], list[bool]] | None = None
-        index = metadata.index
+        index = metadata.version_index
         get = metadata.versions.__getitem__
-        if index is None:  # pragma: no cover - every record has one
-            index = VersionIndex.build(metadata.ecosystem, metadata.versions)
         self.ordered: tuple[VersionInfo, ...] = tuple(map(get, index.by_time))
         self.untimed: tuple[VersionInfo, ...] = tuple(map(get, index.untimed))
         self.times: list[datetime] = list(map(_BY_TIME, self.ordered))
@@ -190,9 +190,10 @@ class History:
     """One package's releases as of an instant.
 
     Everything is computed on first need and kept: most packages only ask for
-    the version before the locked one (:meth:`baseline`, one pass over the
-    releases) and the first release; the time-ordered list (:attr:`ordered`)
-    and an account's record are built only for the signals that read them.
+    the version before the locked one (:meth:`baseline`, read from the record's
+    :class:`~depview.metadata.VersionIndex`) and the first release; the
+    time-ordered list (:attr:`ordered`) and an account's record are built only
+    for the signals that read them.
     """
 
     __slots__ = ("_accounts", "_first", "_order", "ecosystem", "metadata")
@@ -232,8 +233,7 @@ class History:
     def attested_before(self, moment: datetime) -> bool:
         """Was a live release with provenance or a trusted publisher published before
         ``moment``? (from the index)"""
-        index = self.metadata.index
-        first = index.first_attested if index is not None else None
+        first = self.metadata.version_index.first_attested
         return first is not None and first < moment
 
     # -- ordering -----------------------------------------------------------
@@ -254,11 +254,10 @@ class History:
     def previous_release(self, info: VersionInfo) -> VersionInfo | None:
         """The release published last before ``info`` (any line): for dormancy."""
         t = info.published
-        index = self.metadata.index
-        if self._order is None and t is not None and index is not None:
+        if t is not None:
             # Read from the index: ``info``'s place in publish order, then back past
             # releases of the same instant (without building the ordered list).
-            by_time = index.by_time
+            by_time = self.metadata.version_index.by_time
             try:
                 j = by_time.index(info.version) - 1
             except ValueError:
@@ -334,9 +333,7 @@ class History:
         # Backwards through the registry's order: of two candidates with the same
         # version and time, the one met first is the later one in `ordered`.
         versions = self.metadata.versions
-        backwards = iter(
-            reversed(versions.values()) if type(versions) is dict else _backwards(versions)
-        )
+        backwards = iter(_backwards(versions))
         for v in backwards:
             try:
                 k, v_line, v_pre = facts[v.version]
@@ -359,9 +356,9 @@ class History:
                 tier = 2
             else:
                 tier = 3
-            p = v.published
-            if p is None or p >= t or v.unpublished or (pypi and not v.files):
-                continue  # not a candidate
+            p = _candidate(v, t, pypi)
+            if p is None:
+                continue
             if tier == 0:
                 b0, k0, t0 = v, k, p
                 break  # the best tier has a candidate: only a better one of it counts now
@@ -385,10 +382,8 @@ class History:
                 k, v_line, v_pre = _facts(eco, v.version)
             if v_line != line or k is None or k < k0 or not k < own or (v_pre and stable):
                 continue
-            p = v.published
-            if p is None or p >= t or v.unpublished or (pypi and not v.files):
-                continue
-            if k != k0 or p > t0:
+            p = _candidate(v, t, pypi)
+            if p is not None and (k != k0 or p > t0):
                 b0, k0, t0 = v, k, p
         return b0
 
@@ -406,9 +401,7 @@ class History:
         major, PEP 440 keys with the epoch then the release, whose first part is the line).
         """
         meta = self.metadata
-        index = meta.index
-        if index is None:  # pragma: no cover - every record has one
-            return None
+        index = meta.version_index
         ascending = index.ascending
         versions = meta.versions
         eco = self.ecosystem
@@ -429,7 +422,7 @@ class History:
             k, v_line, v_pre = get(v_text) or _facts(eco, v_text)
             if v_line != line:
                 break
-            if not v_pre and _candidate(v := versions[v_text], t, pypi):
+            if not v_pre and _candidate(v := versions[v_text], t, pypi) is not None:
                 if ties and (k == own or (i and _facts(eco, ascending[i - 1])[0] == k)):
                     return None  # two texts of one version: the full pass places them
                 return v
@@ -443,15 +436,15 @@ class History:
             k, v_line, v_pre = get(v_text) or _facts(eco, v_text)
             if v_line != line:
                 break
-            if not v_pre and _candidate(v := versions[v_text], t, pypi):
+            if not v_pre and _candidate(v := versions[v_text], t, pypi) is not None:
                 best = v  # the highest so far (no ties: ``ties`` is false)
         if best is not None:
             return best
         # Tier 2: the highest stable candidate in a lower line.
         while below >= 0:
             v_text = ascending[below]
-            if not (get(v_text) or _facts(eco, v_text))[2] and _candidate(
-                v := versions[v_text], t, pypi
+            if not (get(v_text) or _facts(eco, v_text))[2] and (
+                _candidate(v := versions[v_text], t, pypi) is not None
             ):
                 return v
             below -= 1
@@ -541,12 +534,7 @@ class History:
                 by_account = p is not None and fold(p.name or p.email or "") == account
             if email_seen and not by_account:
                 continue  # nothing left to learn from a release by another account
-            if t is not None and (
-                v.published is None
-                or not v.published < t
-                or v.unpublished
-                or (pypi and not v.files)
-            ):
+            if t is not None and _candidate(v, t, pypi) is None:
                 continue
             if by_account:
                 published = True

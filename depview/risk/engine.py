@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import NamedTuple
 
 from depview.config import Settings
 from depview.metadata import Advisory, PackageMetadata, Unavailable, VersionInfo
@@ -78,12 +77,6 @@ def _resolve(settings: Settings | RiskSettings) -> RiskSettings:
     return settings if isinstance(settings, RiskSettings) else RiskSettings.from_settings(settings)
 
 
-class _Entry(NamedTuple):
-    full: Metadata | None  # as fetched
-    cut: Metadata | None  # cut to as-of
-    history: History | None  # of ``cut`` (set exactly when it is a PackageMetadata)
-
-
 def _cut(
     cuts: dict[tuple[str, str], PackageMetadata],
     source: Mapping[tuple[str, str], Metadata],
@@ -119,19 +112,6 @@ class Catalog:
     source: Mapping[tuple[str, str], Metadata]
     _cuts: dict[tuple[str, str], PackageMetadata] = field(default_factory=dict)
     _lookups: dict[str, MetadataLookup] = field(default_factory=dict)
-
-    def entry(self, ecosystem: str, name: str) -> _Entry:
-        full, cut = _cut(self._cuts, self.source, self.settings.as_of, ecosystem, name)
-        return _Entry(full, cut, History(cut) if isinstance(cut, PackageMetadata) else None)
-
-    def full(self, ecosystem: str, name: str) -> Metadata | None:
-        return _cut(self._cuts, self.source, self.settings.as_of, ecosystem, name)[0]
-
-    def get(self, ecosystem: str, name: str) -> Metadata | None:
-        return _cut(self._cuts, self.source, self.settings.as_of, ecosystem, name)[1]
-
-    def history(self, ecosystem: str, name: str) -> History | None:
-        return self.entry(ecosystem, name).history
 
     def lookup(self, ecosystem: str) -> MetadataLookup:
         found = self._lookups.get(ecosystem)

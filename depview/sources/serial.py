@@ -302,8 +302,7 @@ def metadata_to_dict(meta: PackageMetadata) -> dict[str, Any]:
     out["G"] = tables.groups
     out["M"] = tables.maps
     out["V"] = versions
-    if meta.index is not None:
-        out["I"] = _index_to(meta.index, meta.versions)
+    out["I"] = _index_to(meta.version_index, meta.versions)
     return out
 
 

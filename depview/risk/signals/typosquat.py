@@ -40,7 +40,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 
 from depview.model import normalize_name
 from depview.risk.context import PackageContext
@@ -310,23 +309,16 @@ class PopularIndex:
         return min(found, key=lambda m: m.rank)
 
 
-def _data_text(name: str) -> str:
-    """A bundled data file's text: read straight from the package's folder, or through
-    importlib.resources where the package is not a folder (a zip)."""
-    folder = Path(__file__).resolve().parent.parent.parent / "data"
-    try:
-        return (folder / name).read_text(encoding="utf-8")
-    except OSError:
-        return resources.files("depview.data").joinpath(name).read_text(encoding="utf-8")
-
-
 def _read_list(ecosystem: str) -> list[tuple[str, int]]:
     try:
-        text = _data_text(f"popular-{ecosystem}.txt")
+        text = (
+            resources.files("depview.data")
+            .joinpath(f"popular-{ecosystem}.txt")
+            .read_text(encoding="utf-8")
+        )
     except (FileNotFoundError, ModuleNotFoundError, OSError):
         return []
     counted = ecosystem == "npm"
-    pypi = ecosystem == "pypi"
     out: list[tuple[str, int]] = []
     for line in text.splitlines():
         if not line or line[0] == "#" or line.isspace():
@@ -338,8 +330,7 @@ def _read_list(ecosystem: str) -> list[tuple[str, int]]:
                 pop = int(count)
             except ValueError:
                 pop = 0
-        name = name.strip()
-        out.append((normalize_name(ecosystem, name) if pypi else name, pop))
+        out.append((normalize_name(ecosystem, name.strip()), pop))
     return out
 
 
