@@ -90,6 +90,7 @@ def make(
     for idx, name in enumerate(names):
         owner = people[idx % len(people)]
         helper = people[(idx * 7 + 3) % len(people)]
+        group = (owner, helper)  # one list object for all releases, as the readers make it
         if versions is None:
             count = max(1, min(_CAP, round(rng.lognormvariate(_MU, _SIGMA))))
             texts = _history(rng, count)
@@ -116,7 +117,7 @@ def make(
                 publisher=pub,
                 trusted_publisher="github" if tp else None,
                 provenance=tp,
-                maintainers=(owner, helper),
+                maintainers=group,
                 install_scripts=scripts,
                 dependencies={**deps, **extra},
                 integrity=f"sha512-{idx:08d}{j:04d}AAAA",

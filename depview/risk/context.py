@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from itertools import islice
-from operator import attrgetter
+from operator import attrgetter, indexOf
 from typing import Any, NamedTuple
 
 from depview.config import Settings
@@ -409,10 +409,9 @@ class History:
         ties = index.ties  # two texts of one version somewhere (rare): check neighbours
         if pypi and ascending and _facts(eco, ascending[-1])[0][0]:
             return None  # a later epoch: its releases may share own's line (the full pass)
-        n = len(ascending)
         try:
-            # In C, from the top (where locked versions usually are) of a long history.
-            lo = n - 1 - ascending[::-1].index(text) if n > 32 else ascending.index(text)
+            # In C, from the top (where locked versions usually are).
+            lo = len(ascending) - 1 - indexOf(reversed(ascending), text)
         except ValueError:  # pragma: no cover - own is a parseable version of the record
             return None
         # Tier 0: the highest stable candidate lower than own in its line.

@@ -50,7 +50,9 @@ def iso(moment: datetime | None) -> str | None:
     """An instant as ISO 8601 with ``Z`` (None stays None)."""
     if moment is None:
         return None
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    if moment.tzinfo is not UTC:  # records' times are UTC already: no conversion to make
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def person(p: Person | None) -> str:

@@ -28,9 +28,10 @@ dependency at medium or above gets its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import timedelta
-from typing import Any
+from operator import attrgetter
+from typing import Any, TypeVar
 
 from depview.metadata import PackageMetadata, Unavailable, VersionInfo
 from depview.model import normalize_name
@@ -43,6 +44,10 @@ __all__ = ["ESTABLISHED", "new_dependency"]
 
 #: How long an account must have been in a package for its other packages to count as siblings.
 ESTABLISHED = timedelta(days=60)
+
+_T = TypeVar("_T")
+_MAINTAINERS = attrgetter("maintainers")
+_PUBLISHER = attrgetter("publisher")
 
 #: Why a young sibling by shared accounts alone still counts in a patch release.
 _PATCH_SIBLING = (
@@ -79,14 +84,22 @@ def _established(ctx: PackageContext, info: VersionInfo) -> set[str]:
     return {k for k, since in hist.first_seen(keys).items() if published - since >= ESTABLISHED}
 
 
-def _dep_accounts(meta: PackageMetadata) -> set[str]:
-    keys = set(map(person_key, meta.maintainers))
-    for v in meta.versions.values():
-        keys.update(map(person_key, v.maintainers))
-        if v.publisher is not None:
-            keys.add(person_key(v.publisher))
-    keys.discard("")
-    return keys
+def _shared_accounts(meta: PackageMetadata, accounts: set[str]) -> set[str]:
+    """Which of ``accounts`` maintain or published ``meta`` (any release).
+
+    Releases share their maintainer lists and people (the registry reader and
+    the cache decoder make one object per distinct list and person), so each
+    distinct object is folded once, not once per release."""
+    values = list(meta.versions.values())
+    groups = [*map(_MAINTAINERS, values), meta.maintainers]
+    people = [p for group in _distinct(groups) for p in group]
+    people += filter(None, map(_PUBLISHER, values))
+    return accounts.intersection(map(person_key, _distinct(people)))
+
+
+def _distinct(objects: list[_T]) -> Iterable[_T]:
+    """``objects`` without repeats of one object (by identity: no hashing of values)."""
+    return dict(zip(map(id, objects), objects, strict=True)).values()
 
 
 def _latest(meta: PackageMetadata) -> VersionInfo | None:
@@ -132,7 +145,7 @@ def _judge(
     if same_scope:
         sibling_reasons.append(f"same scope {safe(own_scope, 60)}")
     established = _established(ctx, info)
-    common = established & _dep_accounts(looked) if established else established
+    common = _shared_accounts(looked, established) if established else established
     if common:
         sibling_reasons.append(
             "shares accounts " + ", ".join(sorted(safe(c, 40) for c in common)[:3])
